@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+// XPCWire — a versioned, documented binary wire format for the XPC message model.
+
+import PackageDescription
+
+let package = Package(
+    name: "XPCWire",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "XPCWire", targets: ["XPCWire"]),
+        .executable(name: "xpcwire", targets: ["XPCWireCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "XPCWire",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .executableTarget(
+            name: "XPCWireCLI",
+            dependencies: [
+                "XPCWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "XPCWireTests",
+            dependencies: [
+                "XPCWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: []
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,79 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A point in time as the XPC message model carries it: signed 64-bit nanoseconds since
+/// 2001-01-01 00:00:00 UTC (SPEC §2.2).
+///
+/// The range is about ±292 years around 2001. Conversions from Foundation's `Date` (a `Double`
+/// of seconds) round to the nearest nanosecond, ties to even, and fail outside the range.
+///
+/// ```swift
+/// let now = try XPCDate(Date())
+/// let message: XPCMessage = ["sent": .date(now)]
+/// ```
+public struct XPCDate: Hashable, Comparable, Sendable {
+    /// Nanoseconds since 2001-01-01 00:00:00 UTC; negative before it.
+    public var nanosecondsSinceReferenceDate: Int64
+
+    /// Creates a date from nanoseconds since 2001-01-01 00:00:00 UTC.
+    @inlinable
+    public init(nanosecondsSinceReferenceDate: Int64) {
+        self.nanosecondsSinceReferenceDate = nanosecondsSinceReferenceDate
+    }
+
+    /// 2001-01-01 00:00:00 UTC, the reference date.
+    public static let referenceDate = XPCDate(nanosecondsSinceReferenceDate: 0)
+
+    /// Seconds between 1970-01-01 and 2001-01-01 (UTC).
+    public static let unixEpochOffsetSeconds: Int64 = 978_307_200
+
+    /// The error thrown when a time cannot be represented in signed 64-bit nanoseconds.
+    public struct OutOfRangeError: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The seconds since 2001-01-01 that were asked for.
+        public var secondsSinceReferenceDate: Double
+
+        /// A readable account of the error.
+        public var description: String {
+            "\(secondsSinceReferenceDate) seconds since 2001-01-01 does not fit in signed 64-bit nanoseconds"
+        }
+    }
+
+    /// Creates a date from seconds since the reference date, rounding to the nearest nanosecond.
+    ///
+    /// - Throws: ``OutOfRangeError`` for non-finite values and values outside the Int64 range.
+    public init(secondsSinceReferenceDate seconds: Double) throws(OutOfRangeError) {
+        let nanoseconds = (seconds * 1_000_000_000).rounded(.toNearestOrEven)
+        // 2^63 is exactly representable; Int64.max is not, so compare against -2^63 ..< 2^63.
+        guard nanoseconds.isFinite, nanoseconds >= -0x1p63, nanoseconds < 0x1p63 else {
+            throw OutOfRangeError(secondsSinceReferenceDate: seconds)
+        }
+        self.nanosecondsSinceReferenceDate = Int64(nanoseconds)
+    }
+
+    /// Creates a date from a Foundation `Date`, rounding to the nearest nanosecond.
+    ///
+    /// - Throws: ``OutOfRangeError`` when the date is outside the representable range.
+    public init(_ date: Date) throws(OutOfRangeError) {
+        try self.init(secondsSinceReferenceDate: date.timeIntervalSinceReferenceDate)
+    }
+
+    /// The same moment as a Foundation `Date` (whose `Double` may drop nanosecond digits far from 2001).
+    public var date: Date {
+        Date(timeIntervalSinceReferenceDate: secondsSinceReferenceDate)
+    }
+
+    /// Seconds since the reference date, as a `Double`.
+    public var secondsSinceReferenceDate: Double {
+        let (seconds, nanoseconds) = nanosecondsSinceReferenceDate.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return Double(seconds) + Double(nanoseconds) / 1_000_000_000
+    }
+
+    /// Orders dates chronologically.
+    @inlinable
+    public static func < (lhs: XPCDate, rhs: XPCDate) -> Bool {
+        lhs.nanosecondsSinceReferenceDate < rhs.nanosecondsSinceReferenceDate
+    }
+}

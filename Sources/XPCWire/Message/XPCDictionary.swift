@@ -1,0 +1,193 @@
+/// The string-keyed container of the XPC message model.
+///
+/// Entries are kept sorted by the UTF-8 bytes of their keys, which is the canonical order on the
+/// wire (SPEC §5.2). Two keys are the same key only when their bytes are equal: the precomposed
+/// `"é"` (C3 A9) and the decomposed `"e\u{301}"` (65 CC 81) are *different* keys here, although
+/// Swift considers the strings equal, so a dictionary can never silently lose one of them.
+///
+/// ```swift
+/// var options: XPCDictionary = ["verbose": true]
+/// options["level"] = 3
+/// print(options.keys)   // ["level", "verbose"]
+/// ```
+public struct XPCDictionary: Sendable {
+    /// One key-value pair.
+    public struct Element: Sendable {
+        /// The key.
+        public var key: String
+        /// The value.
+        public var value: XPCMessage
+
+        /// Creates an entry.
+        @inlinable
+        public init(key: String, value: XPCMessage) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// The entries, sorted by the UTF-8 bytes of their keys, keys unique by bytes.
+    @usableFromInline
+    internal var storage: [Element]
+
+    /// Creates an empty dictionary.
+    @inlinable
+    public init() {
+        storage = []
+    }
+
+    /// Creates a dictionary from entries already sorted strictly ascending by key bytes.
+    ///
+    /// The decoder establishes the order itself; no check is repeated here.
+    @inlinable
+    internal init(sortedUniqueEntries: [Element]) {
+        storage = sortedUniqueEntries
+    }
+
+    /// Creates a dictionary from key-value pairs with unique keys.
+    ///
+    /// - Throws: ``DuplicateKeyError`` naming the first key (by bytes) that occurs twice.
+    public init<S: Sequence>(uniqueKeysWithValues pairs: S) throws(DuplicateKeyError)
+    where S.Element == (String, XPCMessage) {
+        var entries = pairs.map { Element(key: $0.0, value: $0.1) }
+        entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
+        var index = 1
+        while index < entries.count {
+            if UTF8Order.equal(entries[index - 1].key, entries[index].key) {
+                throw DuplicateKeyError(key: entries[index].key)
+            }
+            index += 1
+        }
+        storage = entries
+    }
+
+    /// The error thrown when a dictionary is built from pairs that repeat a key.
+    public struct DuplicateKeyError: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The repeated key.
+        public var key: String
+
+        /// A readable account of the error.
+        public var description: String { "duplicate dictionary key \(String(reflecting: key))" }
+    }
+
+    /// The number of entries.
+    @inlinable
+    public var count: Int { storage.count }
+
+    /// `true` when the dictionary has no entries.
+    @inlinable
+    public var isEmpty: Bool { storage.isEmpty }
+
+    /// The keys in canonical (UTF-8 byte) order.
+    public var keys: [String] { storage.map(\.key) }
+
+    /// The values in the order of ``keys``.
+    public var values: [XPCMessage] { storage.map(\.value) }
+
+    /// The value for `key`, matched by UTF-8 bytes; setting `nil` removes the entry.
+    @inlinable
+    public subscript(key: String) -> XPCMessage? {
+        get {
+            switch search(key) {
+            case .found(let index): return storage[index].value
+            case .insertionPoint: return nil
+            }
+        }
+        set {
+            switch (search(key), newValue) {
+            case (.found(let index), let value?): storage[index].value = value
+            case (.found(let index), nil): storage.remove(at: index)
+            case (.insertionPoint(let index), let value?):
+                storage.insert(Element(key: key, value: value), at: index)
+            case (.insertionPoint, nil): break
+            }
+        }
+    }
+
+    /// Removes the entry for `key` and returns its value, if there was one.
+    @discardableResult
+    public mutating func removeValue(forKey key: String) -> XPCMessage? {
+        guard case .found(let index) = search(key) else { return nil }
+        return storage.remove(at: index).value
+    }
+
+    @usableFromInline
+    enum SearchResult {
+        case found(Int)
+        case insertionPoint(Int)
+    }
+
+    /// Binary search by key bytes.
+    @inlinable
+    func search(_ key: String) -> SearchResult {
+        var low = 0
+        var high = storage.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            let order = UTF8Order.compare(storage[middle].key, key)
+            if order == 0 { return .found(middle) }
+            if order < 0 { low = middle + 1 } else { high = middle }
+        }
+        return .insertionPoint(low)
+    }
+}
+
+extension XPCDictionary: RandomAccessCollection {
+    /// The position of the first entry.
+    @inlinable
+    public var startIndex: Int { storage.startIndex }
+
+    /// The position past the last entry.
+    @inlinable
+    public var endIndex: Int { storage.endIndex }
+
+    /// The entry at `position`, in canonical key order.
+    @inlinable
+    public subscript(position: Int) -> Element { storage[position] }
+}
+
+extension XPCDictionary: ExpressibleByDictionaryLiteral {
+    /// Creates a dictionary from a literal.
+    ///
+    /// If the literal repeats a key (by UTF-8 bytes), the last value wins, as with assignment
+    /// through the subscript. Keys that differ only in Unicode normalization are distinct.
+    public init(dictionaryLiteral elements: (String, XPCMessage)...) {
+        storage = []
+        storage.reserveCapacity(elements.count)
+        for (key, value) in elements {
+            self[key] = value
+        }
+    }
+}
+
+extension XPCDictionary.Element: Equatable {
+    /// Entries are equal when their keys have identical bytes and their values are equal.
+    @inlinable
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        UTF8Order.equal(lhs.key, rhs.key) && lhs.value == rhs.value
+    }
+}
+
+extension XPCDictionary.Element: Hashable {
+    /// Hashes the key's bytes and the value.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key.utf8.count)
+        for byte in key.utf8 { hasher.combine(byte) }
+        hasher.combine(value)
+    }
+}
+
+extension XPCDictionary: Hashable {
+    /// Dictionaries are equal when they hold equal entries (key bytes and values).
+    @inlinable
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.storage == rhs.storage
+    }
+
+    /// Hashes the entries in canonical order.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage)
+    }
+}

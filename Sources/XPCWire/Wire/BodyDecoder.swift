@@ -1,0 +1,404 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Decodes one MessagePack value under the XPCWire profile (SPEC §4), iteratively.
+///
+/// Containers in progress live on an explicit stack, so nesting depth is bounded by
+/// ``XPCWireLimits/maximumDepth`` and heap memory, never by the call stack.
+struct BodyDecoder {
+    var reader: WireReader
+    let limits: XPCWireLimits
+    let canonical: Bool
+    /// The envelope's slot table.
+    let slots: [XPCSlotKind]
+    /// Offset of the slot table in the input, for `unreferencedSlot` errors.
+    let slotTableOffset: Int
+    /// Which slots the body has referred to so far.
+    var slotReferenced: [Bool]
+    /// Values decoded so far, containers included.
+    var elementCount = 0
+
+    init(reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int) {
+        self.reader = reader
+        self.limits = options.limits
+        self.canonical = options.requiresCanonicalEncoding
+        self.slots = slots
+        self.slotTableOffset = slotTableOffset
+        self.slotReferenced = Array(repeating: false, count: slots.count)
+    }
+
+    /// A container being filled.
+    private struct Frame {
+        /// Offset of the container's format byte.
+        let offset: Int
+        let isMap: Bool
+        /// Elements (or entries) still to read.
+        var remaining: Int
+        var elements: [XPCMessage] = []
+        var entries: [XPCDictionary.Element] = []
+        /// The key read for the entry whose value comes next.
+        var pendingKey: String?
+        /// The previous key's bytes in the input, for the order and duplicate checks.
+        var previousKeyStart = 0
+        var previousKeyLength = -1
+        /// `false` once two keys were out of order.
+        var keysSorted = true
+    }
+
+    /// What a format byte introduced.
+    private enum Item {
+        case value(XPCMessage)
+        case container(count: Int, isMap: Bool)
+    }
+
+    /// Decodes exactly one value, then checks that it used the whole span and every slot.
+    mutating func decodeWholeBody() throws(XPCWireDecodingError) -> XPCMessage {
+        let value = try decodeValue()
+        if reader.position != reader.end {
+            throw .trailingBytes(offset: reader.position)
+        }
+        if let unreferenced = slotReferenced.firstIndex(of: false) {
+            throw .unreferencedSlot(slot: unreferenced, offset: slotTableOffset + unreferenced)
+        }
+        return value
+    }
+
+    /// Decodes one value (with everything nested in it) at the reader's position.
+    mutating func decodeValue() throws(XPCWireDecodingError) -> XPCMessage {
+        var stack: [Frame] = []
+        while true {
+            if var top = stack.last, top.isMap, top.pendingKey == nil {
+                stack.removeLast()
+                try readKey(into: &top)
+                stack.append(top)
+            }
+            let itemOffset = reader.position
+            var value: XPCMessage
+            switch try readItem() {
+            case .value(let scalar):
+                value = scalar
+            case .container(let count, let isMap):
+                guard stack.count < limits.maximumDepth else {
+                    throw .depthLimitExceeded(limit: limits.maximumDepth, offset: itemOffset)
+                }
+                if count == 0 {
+                    value = isMap ? .dictionary(XPCDictionary()) : .array([])
+                    break
+                }
+                var frame = Frame(offset: itemOffset, isMap: isMap, remaining: count)
+                if isMap { frame.entries.reserveCapacity(count) } else { frame.elements.reserveCapacity(count) }
+                stack.append(frame)
+                continue
+            }
+            // Deliver `value` to its container, closing every container it completes.
+            while var top = stack.popLast() {
+                if top.isMap {
+                    top.entries.append(XPCDictionary.Element(key: top.pendingKey ?? "", value: value))
+                    top.pendingKey = nil
+                } else {
+                    top.elements.append(value)
+                }
+                top.remaining -= 1
+                if top.remaining > 0 {
+                    stack.append(top)
+                    break
+                }
+                value = top.isMap ? .dictionary(try finishMap(top)) : .array(top.elements)
+            }
+            if stack.isEmpty { return value }
+        }
+    }
+
+    /// Counts one decoded value against the element limit.
+    @inline(__always)
+    private mutating func countElements(_ count: Int, at offset: Int) throws(XPCWireDecodingError) {
+        guard count <= limits.maximumElementCount - elementCount else {
+            throw .limitExceeded(.elementCount, value: elementCount + count, limit: limits.maximumElementCount, offset: offset)
+        }
+        elementCount += count
+    }
+
+    /// Reads a map key (a string) into `frame`, checking order and duplicates against the previous key.
+    private mutating func readKey(into frame: inout Frame) throws(XPCWireDecodingError) {
+        let keyOffset = reader.position
+        let byte = try reader.readByte(forItemAt: keyOffset)
+        let length: Int
+        switch byte {
+        case 0xa0...0xbf: length = Int(byte & 0x1f)
+        case WireFormat.str8, WireFormat.str16, WireFormat.str32:
+            length = try readLength(format: byte, at: keyOffset)
+        default:
+            throw .nonStringKey(formatByte: byte, offset: keyOffset)
+        }
+        let (key, start) = try readString(length: length, at: keyOffset)
+        if frame.previousKeyLength >= 0 {
+            let previous = UnsafeRawBufferPointer(
+                rebasing: reader.bytes[frame.previousKeyStart..<(frame.previousKeyStart + frame.previousKeyLength)])
+            let current = UnsafeRawBufferPointer(rebasing: reader.bytes[start..<(start + length)])
+            let order = UTF8Order.compare(previous, current)
+            if order == 0 {
+                throw .duplicateKey(key, offset: keyOffset)
+            }
+            if order > 0 {
+                if canonical { throw .nonCanonical(.unsortedKeys, offset: keyOffset) }
+                frame.keysSorted = false
+            }
+        }
+        frame.previousKeyStart = start
+        frame.previousKeyLength = length
+        frame.pendingKey = key
+    }
+
+    /// Builds the dictionary of a completed map, sorting it when the input was not in canonical order.
+    private func finishMap(_ frame: Frame) throws(XPCWireDecodingError) -> XPCDictionary {
+        if frame.keysSorted {
+            return XPCDictionary(sortedUniqueEntries: frame.entries)
+        }
+        var entries = frame.entries
+        entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
+        var index = 1
+        while index < entries.count {
+            if UTF8Order.equal(entries[index - 1].key, entries[index].key) {
+                throw .duplicateKey(entries[index].key, offset: frame.offset)
+            }
+            index += 1
+        }
+        return XPCDictionary(sortedUniqueEntries: entries)
+    }
+
+    /// Reads one format byte and what it introduces: a scalar, or a container header.
+    private mutating func readItem() throws(XPCWireDecodingError) -> Item {
+        let offset = reader.position
+        let byte = try reader.readByte(forItemAt: offset)
+        try countElements(1, at: offset)
+        switch byte {
+        case 0x00...0x7f:
+            return .value(.int64(Int64(byte)))
+        case 0xe0...0xff:
+            return .value(.int64(Int64(Int8(bitPattern: byte))))
+        case 0xa0...0xbf:
+            return .value(.string(try readString(length: Int(byte & 0x1f), at: offset).0))
+        case 0x90...0x9f:
+            return try openContainer(count: Int(byte & 0x0f), isMap: false, at: offset)
+        case 0x80...0x8f:
+            return try openContainer(count: Int(byte & 0x0f), isMap: true, at: offset)
+        case WireFormat.null:
+            return .value(.null)
+        case WireFormat.false:
+            return .value(.bool(false))
+        case WireFormat.true:
+            return .value(.bool(true))
+        case WireFormat.reserved:
+            throw .reservedByte(offset: offset)
+        case WireFormat.uint8:
+            return .value(.uint64(try readUnsigned(UInt8.self, at: offset)))
+        case WireFormat.uint16:
+            return .value(.uint64(try readUnsigned(UInt16.self, at: offset)))
+        case WireFormat.uint32:
+            return .value(.uint64(try readUnsigned(UInt32.self, at: offset)))
+        case WireFormat.uint64:
+            return .value(.uint64(try readUnsigned(UInt64.self, at: offset)))
+        case WireFormat.int8:
+            return .value(.int64(try readSigned(Int8.self, format: byte, at: offset)))
+        case WireFormat.int16:
+            return .value(.int64(try readSigned(Int16.self, format: byte, at: offset)))
+        case WireFormat.int32:
+            return .value(.int64(try readSigned(Int32.self, format: byte, at: offset)))
+        case WireFormat.int64:
+            return .value(.int64(try readSigned(Int64.self, format: byte, at: offset)))
+        case WireFormat.float32:
+            if canonical { throw .nonCanonical(.float32, offset: offset) }
+            let bits = try reader.readInteger(UInt32.self, forItemAt: offset)
+            return .value(.double(Self.widen(float32Bits: bits)))
+        case WireFormat.float64:
+            let bits = try reader.readInteger(UInt64.self, forItemAt: offset)
+            return .value(.double(Double(bitPattern: bits)))
+        case WireFormat.str8, WireFormat.str16, WireFormat.str32:
+            let length = try readLength(format: byte, at: offset)
+            return .value(.string(try readString(length: length, at: offset).0))
+        case WireFormat.bin8, WireFormat.bin16, WireFormat.bin32:
+            let length = try readLength(format: byte, at: offset)
+            return .value(.data(try readData(length: length, at: offset)))
+        case WireFormat.array16, WireFormat.array32:
+            let count = try readLength(format: byte, at: offset)
+            return try openContainer(count: count, isMap: false, at: offset)
+        case WireFormat.map16, WireFormat.map32:
+            let count = try readLength(format: byte, at: offset)
+            return try openContainer(count: count, isMap: true, at: offset)
+        case WireFormat.fixext1, WireFormat.fixext2, WireFormat.fixext4, WireFormat.fixext8, WireFormat.fixext16:
+            let length = 1 << Int(byte - WireFormat.fixext1)
+            return .value(try readExt(length: length, isFixed: true, at: offset))
+        case WireFormat.ext8, WireFormat.ext16, WireFormat.ext32:
+            let length = try readLength(format: byte, at: offset)
+            return .value(try readExt(length: length, isFixed: false, at: offset))
+        default:
+            // Every byte value is covered above; this keeps the switch total without a trap.
+            throw .reservedByte(offset: offset)
+        }
+    }
+
+    /// Checks a container's declared count against the limits and the bytes left, before allocating.
+    private mutating func openContainer(count: Int, isMap: Bool, at offset: Int) throws(XPCWireDecodingError) -> Item {
+        // Each element takes at least one byte; each entry a key and a value, two bytes.
+        let minimumBytes = isMap ? count * 2 : count
+        guard minimumBytes <= reader.remaining else { throw .truncated(offset: offset) }
+        guard count <= limits.maximumElementCount - elementCount else {
+            throw .limitExceeded(.elementCount, value: elementCount + count, limit: limits.maximumElementCount, offset: offset)
+        }
+        return .container(count: count, isMap: isMap)
+    }
+
+    /// Reads the 8-, 16- or 32-bit length that follows a str/bin/array/map/ext format byte and,
+    /// in strict mode, checks that no shorter form could have held it.
+    private mutating func readLength(format byte: UInt8, at offset: Int) throws(XPCWireDecodingError) -> Int {
+        let length: Int
+        let shortestMinimum: Int  // the smallest length that needs this form
+        switch byte {
+        case WireFormat.str8:
+            length = Int(try reader.readInteger(UInt8.self, forItemAt: offset)); shortestMinimum = 32
+        case WireFormat.bin8, WireFormat.ext8:
+            length = Int(try reader.readInteger(UInt8.self, forItemAt: offset)); shortestMinimum = 0
+        case WireFormat.str16, WireFormat.bin16, WireFormat.ext16:
+            length = Int(try reader.readInteger(UInt16.self, forItemAt: offset)); shortestMinimum = 256
+        case WireFormat.array16, WireFormat.map16:
+            length = Int(try reader.readInteger(UInt16.self, forItemAt: offset)); shortestMinimum = 16
+        default:  // str32, bin32, ext32, array32, map32
+            length = Int(try reader.readInteger(UInt32.self, forItemAt: offset)); shortestMinimum = 65_536
+        }
+        // Ext lengths are judged by readExt (fixext forms), so they are exempt here.
+        let isExt = byte == WireFormat.ext8 || byte == WireFormat.ext16 || byte == WireFormat.ext32
+        if canonical, !isExt, length < shortestMinimum {
+            throw .nonCanonical(.nonShortestLength, offset: offset)
+        }
+        return length
+    }
+
+    /// Reads `length` bytes of string; returns the string and where its bytes start.
+    private mutating func readString(length: Int, at offset: Int) throws(XPCWireDecodingError) -> (String, Int) {
+        guard length <= limits.maximumStringLength else {
+            throw .limitExceeded(.stringLength, value: length, limit: limits.maximumStringLength, offset: offset)
+        }
+        let start = reader.position
+        let span = try reader.readSpan(count: length, forItemAt: offset)
+        return (try UTF8Validation.makeString(span, at: start), start)
+    }
+
+    private mutating func readData(length: Int, at offset: Int) throws(XPCWireDecodingError) -> [UInt8] {
+        guard length <= limits.maximumDataLength else {
+            throw .limitExceeded(.dataLength, value: length, limit: limits.maximumDataLength, offset: offset)
+        }
+        return Array(try reader.readSpan(count: length, forItemAt: offset))
+    }
+
+    private mutating func readUnsigned<T: FixedWidthInteger & UnsignedInteger>(
+        _: T.Type, at offset: Int
+    ) throws(XPCWireDecodingError) -> UInt64 {
+        let value = UInt64(try reader.readInteger(T.self, forItemAt: offset))
+        if canonical, WireEncoding.unsignedFormat(for: value) != reader.bytes[offset] {
+            throw .nonCanonical(.nonShortestInteger, offset: offset)
+        }
+        return value
+    }
+
+    private mutating func readSigned<T: FixedWidthInteger & SignedInteger>(
+        _: T.Type, format: UInt8, at offset: Int
+    ) throws(XPCWireDecodingError) -> Int64 {
+        let value = Int64(try reader.readInteger(T.self, forItemAt: offset))
+        if canonical, WireEncoding.signedFormat(for: value) != format {
+            throw .nonCanonical(.nonShortestInteger, offset: offset)
+        }
+        return value
+    }
+
+    /// Widens float32 bits to a double: exactly for numbers; for NaN, sign kept, payload shifted
+    /// into the top of the double's payload and the quiet bit set (SPEC §4.5), on every platform.
+    static func widen(float32Bits bits: UInt32) -> Double {
+        let float = Float(bitPattern: bits)
+        guard float.isNaN else { return Double(float) }
+        let sign = UInt64(bits >> 31) << 63
+        let payload = UInt64(bits & 0x007f_ffff) << 29
+        return Double(bitPattern: sign | 0x7ff0_0000_0000_0000 | 0x0008_0000_0000_0000 | payload)
+    }
+
+    /// Reads an ext value's type and payload and maps it to a variant (SPEC §4.9).
+    private mutating func readExt(length: Int, isFixed: Bool, at offset: Int) throws(XPCWireDecodingError) -> XPCMessage {
+        let type = Int8(bitPattern: try reader.readByte(forItemAt: offset))
+        let payload = try reader.readSpan(count: length, forItemAt: offset)
+        func requireLength(_ expected: Int) throws(XPCWireDecodingError) {
+            guard length == expected else { throw .badExtLength(type: type, length: length, offset: offset) }
+            if canonical, !isFixed { throw .nonCanonical(.nonShortestExt, offset: offset) }
+        }
+        switch type {
+        case WireFormat.extUUID:
+            try requireLength(16)
+            return .uuid(UUID(uuid: (
+                payload[0], payload[1], payload[2], payload[3], payload[4], payload[5], payload[6], payload[7],
+                payload[8], payload[9], payload[10], payload[11], payload[12], payload[13], payload[14], payload[15])))
+        case WireFormat.extDate:
+            try requireLength(8)
+            return .date(XPCDate(nanosecondsSinceReferenceDate: Int64(bitPattern: Self.bigEndianUInt64(payload, at: 0))))
+        case WireFormat.extFD, WireFormat.extEndpoint:
+            try requireLength(2)
+            let slot = UInt16(payload[0]) << 8 | UInt16(payload[1])
+            let kind: XPCSlotKind = type == WireFormat.extFD ? .fd : .endpoint
+            try referenceSlot(slot, as: kind, at: offset)
+            return kind == .fd ? .fd(slot: slot) : .endpoint(slot: slot)
+        case WireFormat.extTimestamp:
+            if canonical { throw .nonCanonical(.timestampExt, offset: offset) }
+            return .date(try Self.date(fromTimestamp: payload, type: type, offset: offset))
+        default:
+            throw .unknownExtType(type, offset: offset)
+        }
+    }
+
+    /// Records a reference to `slot`, checking it exists and has the kind it is used as.
+    private mutating func referenceSlot(_ slot: UInt16, as kind: XPCSlotKind, at offset: Int) throws(XPCWireDecodingError) {
+        let index = Int(slot)
+        guard index < slots.count else {
+            throw .slotIndexOutOfRange(slot: slot, slotCount: slots.count, offset: offset)
+        }
+        guard slots[index] == kind else {
+            throw .slotKindMismatch(slot: slot, slotKind: slots[index], referencedAs: kind, offset: offset)
+        }
+        slotReferenced[index] = true
+    }
+
+    private static func bigEndianUInt64(_ span: UnsafeRawBufferPointer, at index: Int) -> UInt64 {
+        UInt64(bigEndian: span.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+    }
+
+    private static func bigEndianUInt32(_ span: UnsafeRawBufferPointer, at index: Int) -> UInt32 {
+        UInt32(bigEndian: span.loadUnaligned(fromByteOffset: index, as: UInt32.self))
+    }
+
+    /// Converts a MessagePack timestamp (ext -1, SPEC §4.8) to nanoseconds since 2001.
+    private static func date(
+        fromTimestamp payload: UnsafeRawBufferPointer, type: Int8, offset: Int
+    ) throws(XPCWireDecodingError) -> XPCDate {
+        let unixSeconds: Int64
+        let nanoseconds: Int64
+        switch payload.count {
+        case 4:
+            unixSeconds = Int64(bigEndianUInt32(payload, at: 0))
+            nanoseconds = 0
+        case 8:
+            let packed = bigEndianUInt64(payload, at: 0)
+            nanoseconds = Int64(packed >> 34)
+            unixSeconds = Int64(packed & 0x3_ffff_ffff)
+        case 12:
+            nanoseconds = Int64(bigEndianUInt32(payload, at: 0))
+            unixSeconds = Int64(bitPattern: bigEndianUInt64(payload, at: 4))
+        default:
+            throw .badExtLength(type: type, length: payload.count, offset: offset)
+        }
+        guard nanoseconds < 1_000_000_000 else { throw .badExtPayload(type: type, offset: offset) }
+        let (seconds, overflow1) = unixSeconds.subtractingReportingOverflow(XPCDate.unixEpochOffsetSeconds)
+        let (scaled, overflow2) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflow3) = scaled.addingReportingOverflow(nanoseconds)
+        guard !overflow1, !overflow2, !overflow3 else { throw .dateOutOfRange(offset: offset) }
+        return XPCDate(nanosecondsSinceReferenceDate: total)
+    }
+}
