@@ -31,7 +31,7 @@ extension XPCMessage: CustomStringConvertible, CustomDebugStringConvertible {
         case .int64(let value): return "int64 \(value)"
         case .uint64(let value): return "uint64 \(value)"
         case .double(let value): return "double \(value)"
-        case .string(let value): return "string \(String(reflecting: value))"
+        case .string(let value): return "string \(XPCMessage.quoted(value))"
         case .data(let bytes): return "data \(bytes.count) bytes \(hex(bytes, limit: 32))"
         case .fd(let slot): return "fd slot \(slot)"
         case .uuid(let value): return "uuid \(value.uuidString)"
@@ -40,6 +40,30 @@ extension XPCMessage: CustomStringConvertible, CustomDebugStringConvertible {
         case .array(let elements): return "array (\(elements.count))"
         case .dictionary(let dictionary): return "dictionary (\(dictionary.count))"
         }
+    }
+
+    /// Quotes a string so that look-alikes stay apart: combining marks, invisible and control
+    /// characters are written as `\u{…}` escapes, everything else literally.
+    static func quoted(_ string: String) -> String {
+        var text = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            default:
+                switch scalar.properties.generalCategory {
+                case .nonspacingMark, .enclosingMark, .spacingMark, .control, .format, .lineSeparator,
+                    .paragraphSeparator, .privateUse, .surrogate, .unassigned:
+                    text += "\\u{\(String(scalar.value, radix: 16))}"
+                default:
+                    text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return text + "\""
     }
 
     private static func hex(_ bytes: [UInt8], limit: Int) -> String {
@@ -66,7 +90,7 @@ extension XPCMessage: CustomStringConvertible, CustomDebugStringConvertible {
             output += "{"
             for (index, entry) in dictionary.enumerated() {
                 if index > 0 { output += ", " }
-                output += String(reflecting: entry.key) + ": "
+                output += quoted(entry.key) + ": "
                 render(entry.value, into: &output)
             }
             output += "}"
@@ -90,7 +114,7 @@ extension XPCMessage: CustomStringConvertible, CustomDebugStringConvertible {
         case .dictionary(let dictionary):
             for entry in dictionary {
                 renderTree(
-                    entry.value, label: String(reflecting: entry.key), depth: depth + 1,
+                    entry.value, label: quoted(entry.key), depth: depth + 1,
                     indentation: indentation, into: &output)
             }
         default:
