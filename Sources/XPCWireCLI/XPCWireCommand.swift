@@ -87,7 +87,7 @@ extension XPCWireCommand {
 
         func run() throws {
             let envelope = try options.decodeEnvelope(at: file)
-            print("(JSON pending)")
+            print(envelope.jsonDescription(pretty: !compact))
         }
     }
 
@@ -102,7 +102,20 @@ extension XPCWireCommand {
         var output: String
 
         func run() throws {
-            let envelope = XPCEnvelope(slots: [], message: .null) // JSON pending
+            let text = String(decoding: try FileIO.read(jsonFile), as: UTF8.self)
+            let envelope: XPCEnvelope
+            do {
+                envelope = try XPCEnvelope(jsonDescription: text)
+            } catch {
+                FileIO.printError("\(FileIO.displayName(jsonFile)): \(error)")
+                throw ExitCode(1)
+            }
+            guard envelope.version == .current, envelope.flags == 0 else {
+                FileIO.printError(
+                    "\(FileIO.displayName(jsonFile)): can only encode version \(XPCWireVersion.current) with flags 0, "
+                        + "not version \(envelope.version) with flags \(envelope.flags)")
+                throw ExitCode(1)
+            }
             let bytes: [UInt8]
             do {
                 bytes = try XPCWireEncoder().encode(envelope.message)

@@ -278,6 +278,8 @@ struct BodyDecoder {
 
     /// Reads `length` bytes of string; returns the string and where its bytes start.
     private mutating func readString(length: Int, at offset: Int) throws(XPCWireDecodingError) -> (String, Int) {
+        // Truncation first, then the limit (SPEC §7.3): both fail before anything is allocated.
+        try reader.require(length, forItemAt: offset)
         guard length <= limits.maximumStringLength else {
             throw .limitExceeded(.stringLength, value: length, limit: limits.maximumStringLength, offset: offset)
         }
@@ -287,6 +289,7 @@ struct BodyDecoder {
     }
 
     private mutating func readData(length: Int, at offset: Int) throws(XPCWireDecodingError) -> [UInt8] {
+        try reader.require(length, forItemAt: offset)
         guard length <= limits.maximumDataLength else {
             throw .limitExceeded(.dataLength, value: length, limit: limits.maximumDataLength, offset: offset)
         }
@@ -329,7 +332,7 @@ struct BodyDecoder {
         let payload = try reader.readSpan(count: length, forItemAt: offset)
         func requireLength(_ expected: Int) throws(XPCWireDecodingError) {
             guard length == expected else { throw .badExtLength(type: type, length: length, offset: offset) }
-            if canonical, !isFixed { throw .nonCanonical(.nonShortestExt, offset: offset) }
+            if canonical, !isFixed { throw .nonCanonical(.nonShortestExtForm, offset: offset) }
         }
         switch type {
         case WireFormat.extUUID:
@@ -395,9 +398,16 @@ struct BodyDecoder {
             throw .badExtLength(type: type, length: payload.count, offset: offset)
         }
         guard nanoseconds < 1_000_000_000 else { throw .badExtPayload(type: type, offset: offset) }
-        let (seconds, overflow1) = unixSeconds.subtractingReportingOverflow(XPCDate.unixEpochOffsetSeconds)
+        var (seconds, overflow1) = unixSeconds.subtractingReportingOverflow(XPCDate.unixEpochOffsetSeconds)
+        var fraction = nanoseconds
+        // Before 2001 with a fraction, borrow one second so the product cannot overflow when the
+        // sum fits: (s + 1) * 10^9 + (ns - 10^9) == s * 10^9 + ns.
+        if !overflow1, seconds < 0, fraction > 0 {
+            seconds += 1
+            fraction -= 1_000_000_000
+        }
         let (scaled, overflow2) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (total, overflow3) = scaled.addingReportingOverflow(nanoseconds)
+        let (total, overflow3) = scaled.addingReportingOverflow(fraction)
         guard !overflow1, !overflow2, !overflow3 else { throw .dateOutOfRange(offset: offset) }
         return XPCDate(nanosecondsSinceReferenceDate: total)
     }

@@ -7,9 +7,12 @@ enum UTF8Validation {
         if let nul = firstNUL(in: span) {
             throw .embeddedNUL(offset: offset + nul)
         }
-        let units = span.assumingMemoryBound(to: UInt8.self)
-        if let string = String(validating: units, as: UTF8.self) {
-            return string
+        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *) {
+            if let string = String(validating: span.assumingMemoryBound(to: UInt8.self), as: UTF8.self) {
+                return string
+            }
+        } else if firstInvalidByte(in: span) == nil {
+            return String(decoding: span, as: UTF8.self)
         }
         throw .invalidUTF8(offset: offset + (firstInvalidByte(in: span) ?? 0))
     }

@@ -59,7 +59,7 @@ public enum XPCWireDecodingError: Error, Hashable, Sendable {
         /// A string, data, array or map length in a longer form than needed.
         case nonShortestLength
         /// A uuid, date, fd or endpoint in an ext8/16/32 form instead of its fixext form.
-        case nonShortestExt
+        case nonShortestExtForm
         /// A MessagePack timestamp (ext -1) instead of the date ext type.
         case timestampExt
         /// Map keys not in ascending UTF-8 byte order.
@@ -75,7 +75,7 @@ public enum XPCWireDecodingError: Error, Hashable, Sendable {
             case .nonShortestInteger: "integer not in its shortest form"
             case .float32: "float32 instead of float64"
             case .nonShortestLength: "length not in its shortest form"
-            case .nonShortestExt: "ext not in its fixext form"
+            case .nonShortestExtForm: "ext not in its fixext form"
             case .timestampExt: "MessagePack timestamp instead of the date ext"
             case .unsortedKeys: "map keys not in UTF-8 byte order"
             case .nonZeroFlags: "flags not zero"

@@ -108,10 +108,10 @@ extension FixtureCatalog {
         add("array-short-in-array16", envelope([0xdc, 0x00, 0x01, 0xc0]), .nonShortestLength, at: 14, [nil])
         add("map-short-in-map16", envelope([0xde, 0x00, 0x01, 0xa1, 0x61, 0xc0]), .nonShortestLength, at: 14, ["a": nil])
         add("map-keys-unsorted", envelope([0x82, 0xa1, 0x62, 0x01, 0xa1, 0x61, 0x02]), .unsortedKeys, at: 18, ["a": 2, "b": 1])
-        add("uuid-in-ext8", envelope([0xc7, 0x10, 0x01] + uuidBytes), .nonShortestExt, at: 14, uuid)
-        add("date-in-ext8", envelope([0xc7, 0x08, 0x02, 0, 0, 0, 0, 0, 0, 0, 0x07]), .nonShortestExt, at: 14,
+        add("uuid-in-ext8", envelope([0xc7, 0x10, 0x01] + uuidBytes), .nonShortestExtForm, at: 14, uuid)
+        add("date-in-ext8", envelope([0xc7, 0x08, 0x02, 0, 0, 0, 0, 0, 0, 0, 0x07]), .nonShortestExtForm, at: 14,
             .date(XPCDate(nanosecondsSinceReferenceDate: 7)))
-        add("fd-in-ext8", envelope([0xc7, 0x02, 0x03, 0x00, 0x00], slots: [0x01]), .nonShortestExt, at: 15, .fd(slot: 0))
+        add("fd-in-ext8", envelope([0xc7, 0x02, 0x03, 0x00, 0x00], slots: [0x01]), .nonShortestExtForm, at: 15, .fd(slot: 0))
         // 978307200 = 0x3a4fc880: the reference date in Unix seconds.
         add("timestamp32", envelope([0xd6, 0xff, 0x3a, 0x4f, 0xc8, 0x80]), .timestampExt, at: 14,
             .date(XPCDate(nanosecondsSinceReferenceDate: 0)))
