@@ -13,8 +13,22 @@ swift test --skip-build
 
 echo "== CLI over the fixtures"
 xpcwire=$(swift build --show-bin-path)/xpcwire
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 for bin in Fixtures/v1/*.bin; do
     "$xpcwire" validate --canonical "$bin" >/dev/null
+    "$xpcwire" dump "$bin" >/dev/null
+    # JSON description out and back in gives the same bytes.
+    "$xpcwire" json "$bin" >"$scratch/description.json"
+    "$xpcwire" encode "$scratch/description.json" -o "$scratch/again.bin"
+    cmp -s "$bin" "$scratch/again.bin" || { echo "FAIL: json/encode round trip changed $bin" >&2; exit 1; }
+done
+for bin in Fixtures/noncanonical/*.bin; do
+    "$xpcwire" validate "$bin" >/dev/null
+    if "$xpcwire" validate --canonical "$bin" >/dev/null 2>&1; then
+        echo "FAIL: xpcwire validate --canonical accepted $bin" >&2
+        exit 1
+    fi
 done
 for bin in Fixtures/invalid/*.bin; do
     if "$xpcwire" validate "$bin" >/dev/null 2>&1; then
@@ -23,4 +37,5 @@ for bin in Fixtures/invalid/*.bin; do
     fi
 done
 "$xpcwire" demo >/dev/null
-echo "CLI checks passed"
+"$xpcwire" validate - <Fixtures/v1/every-variant.bin >/dev/null
+echo "CLI checks passed: $(ls Fixtures/v1/*.bin | wc -l) valid, $(ls Fixtures/invalid/*.bin | wc -l) invalid, $(ls Fixtures/noncanonical/*.bin | wc -l) non-canonical fixtures"
