@@ -1,0 +1,302 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import SystemPackage
+
+/// The `Encoder` behind ``XPCEncoder``: one per value being encoded (SPEC §9.1).
+final class ValueEncoder: Encoder, SingleValueEncodingContainer {
+    let state: EncodingState
+    let codingPath: [any CodingKey]
+    /// What this encoder has produced so far.
+    var future: EncodingFuture?
+
+    init(state: EncodingState, codingPath: [any CodingKey]) {
+        self.state = state
+        self.codingPath = codingPath
+    }
+
+    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
+
+    /// Encodes the root value: a value that wrote nothing becomes an empty dictionary.
+    func encodeTopLevel<T: Encodable>(_ value: T) throws -> EncodingFuture {
+        try box(value, at: codingPath)
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let storage: DictionaryStorage
+        if case .dictionary(let existing)? = future {
+            storage = existing
+        } else {
+            storage = DictionaryStorage()
+            future = .dictionary(storage)
+        }
+        return KeyedEncodingContainer(KeyedContainer<Key>(encoder: self, storage: storage, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let storage: ArrayStorage
+        if case .array(let existing)? = future {
+            storage = existing
+        } else {
+            storage = ArrayStorage()
+            future = .array(storage)
+        }
+        return UnkeyedContainer(encoder: self, storage: storage, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { self }
+
+    // MARK: Boxing values (SPEC §9.1)
+
+    /// Converts any encodable value to a future, mapping the native types first.
+    func box<T: Encodable>(_ value: T, at path: [any CodingKey]) throws -> EncodingFuture {
+        if let special = try boxSpecial(value, at: path) { return .value(special) }
+        let encoder = ValueEncoder(state: state, codingPath: path)
+        try value.encode(to: encoder)
+        return encoder.future ?? .dictionary(DictionaryStorage())
+    }
+
+    /// The native mappings: Foundation types, attachments, and `XPCMessage` itself.
+    private func boxSpecial<T: Encodable>(_ value: T, at path: [any CodingKey]) throws -> XPCMessage? {
+        switch value {
+        case let string as String: return try boxString(string, at: path)
+        case let date as Date:
+            do {
+                return .date(try XPCDate(date))
+            } catch {
+                throw EncodingError.invalidValue(date, EncodingError.Context(
+                    codingPath: path, debugDescription: "\(error)", underlyingError: error))
+            }
+        case let uuid as UUID: return .uuid(uuid)
+        case let data as Data: return .data([UInt8](data))
+        case let url as URL: return try boxString(url.absoluteString, at: path)
+        case let descriptor as FileDescriptor: return .fd(slot: try state.attach(.fd(descriptor), codingPath: path))
+        case let endpoint as XPCEndpointHandle:
+            return .endpoint(slot: try state.attach(.endpoint(endpoint), codingPath: path))
+        case let message as XPCMessage: return message
+        default: return nil
+        }
+    }
+
+    func boxString(_ string: String, at path: [any CodingKey]) throws -> XPCMessage {
+        guard !string.utf8.contains(0) else {
+            throw EncodingError.invalidValue(string, EncodingError.Context(
+                codingPath: path, debugDescription: "Strings cannot contain U+0000 (SPEC §2.3); encode the bytes as Data."))
+        }
+        return .string(string)
+    }
+
+    // MARK: SingleValueEncodingContainer
+
+    private func set(_ message: XPCMessage) { future = .value(message) }
+
+    func encodeNil() throws { set(.null) }
+    func encode(_ value: Bool) throws { set(.bool(value)) }
+    func encode(_ value: String) throws { set(try boxString(value, at: codingPath)) }
+    func encode(_ value: Double) throws { set(.double(value)) }
+    func encode(_ value: Float) throws { set(.double(Double(value))) }
+    func encode(_ value: Int) throws { set(.int64(Int64(value))) }
+    func encode(_ value: Int8) throws { set(.int64(Int64(value))) }
+    func encode(_ value: Int16) throws { set(.int64(Int64(value))) }
+    func encode(_ value: Int32) throws { set(.int64(Int64(value))) }
+    func encode(_ value: Int64) throws { set(.int64(value)) }
+    func encode(_ value: UInt) throws { set(.uint64(UInt64(value))) }
+    func encode(_ value: UInt8) throws { set(.uint64(UInt64(value))) }
+    func encode(_ value: UInt16) throws { set(.uint64(UInt64(value))) }
+    func encode(_ value: UInt32) throws { set(.uint64(UInt64(value))) }
+    func encode(_ value: UInt64) throws { set(.uint64(value)) }
+    func encode<T: Encodable>(_ value: T) throws { future = try box(value, at: codingPath) }
+}
+
+/// Writes a keyed container's entries into a ``DictionaryStorage``.
+private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let encoder: ValueEncoder
+    let storage: DictionaryStorage
+    let codingPath: [any CodingKey]
+
+    private func put(_ message: XPCMessage, _ key: Key) throws {
+        storage.entries.append((try checkedKey(key), .value(message)))
+    }
+
+    private func checkedKey(_ key: Key) throws -> String {
+        let name = key.stringValue
+        guard !name.utf8.contains(0) else {
+            throw EncodingError.invalidValue(name, EncodingError.Context(
+                codingPath: codingPath + [key], debugDescription: "Keys cannot contain U+0000 (SPEC §2.3)."))
+        }
+        return name
+    }
+
+    mutating func encodeNil(forKey key: Key) throws { try put(.null, key) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { try put(.bool(value), key) }
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        try put(try encoder.boxString(value, at: codingPath + [key]), key)
+    }
+    mutating func encode(_ value: Double, forKey key: Key) throws { try put(.double(value), key) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try put(.double(Double(value)), key) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { try put(.int64(Int64(value)), key) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { try put(.int64(Int64(value)), key) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { try put(.int64(Int64(value)), key) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { try put(.int64(Int64(value)), key) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { try put(.int64(value), key) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { try put(.uint64(UInt64(value)), key) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { try put(.uint64(UInt64(value)), key) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { try put(.uint64(UInt64(value)), key) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { try put(.uint64(UInt64(value)), key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { try put(.uint64(value), key) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        let name = try checkedKey(key)
+        storage.entries.append((name, try encoder.box(value, at: codingPath + [key])))
+    }
+
+    // `encodeIfPresent` leaves the key out for nil unless the options ask for null.
+    private mutating func encodeAbsent(forKey key: Key) throws {
+        if encoder.state.options.nilEncodingStrategy == .null { try encodeNil(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type, forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
+        let nested = DictionaryStorage()
+        storage.entries.append((key.stringValue, .dictionary(nested)))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(encoder: encoder, storage: nested, codingPath: codingPath + [key]))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let nested = ArrayStorage()
+        storage.entries.append((key.stringValue, .array(nested)))
+        return UnkeyedContainer(encoder: encoder, storage: nested, codingPath: codingPath + [key])
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        superEncoder(named: XPCCodingKey.super, codingKey: XPCCodingKey.super)
+    }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        superEncoder(named: XPCCodingKey(stringValue: key.stringValue), codingKey: key)
+    }
+
+    private mutating func superEncoder(named name: XPCCodingKey, codingKey: any CodingKey) -> any Encoder {
+        let nested = ValueEncoder(state: encoder.state, codingPath: codingPath + [codingKey])
+        storage.entries.append((name.stringValue, .encoder(nested)))
+        return nested
+    }
+}
+
+/// Writes an unkeyed container's elements into an ``ArrayStorage``.
+private struct UnkeyedContainer: UnkeyedEncodingContainer {
+    let encoder: ValueEncoder
+    let storage: ArrayStorage
+    let codingPath: [any CodingKey]
+
+    var count: Int { storage.elements.count }
+
+    private var nextPath: [any CodingKey] { codingPath + [XPCCodingKey(index: count)] }
+    private func put(_ message: XPCMessage) { storage.elements.append(.value(message)) }
+
+    mutating func encodeNil() throws { put(.null) }
+    mutating func encode(_ value: Bool) throws { put(.bool(value)) }
+    mutating func encode(_ value: String) throws { put(try encoder.boxString(value, at: nextPath)) }
+    mutating func encode(_ value: Double) throws { put(.double(value)) }
+    mutating func encode(_ value: Float) throws { put(.double(Double(value))) }
+    mutating func encode(_ value: Int) throws { put(.int64(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { put(.int64(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { put(.int64(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { put(.int64(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { put(.int64(value)) }
+    mutating func encode(_ value: UInt) throws { put(.uint64(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { put(.uint64(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { put(.uint64(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { put(.uint64(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { put(.uint64(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        storage.elements.append(try encoder.box(value, at: nextPath))
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let path = nextPath
+        let nested = DictionaryStorage()
+        storage.elements.append(.dictionary(nested))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(encoder: encoder, storage: nested, codingPath: path))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let path = nextPath
+        let nested = ArrayStorage()
+        storage.elements.append(.array(nested))
+        return UnkeyedContainer(encoder: encoder, storage: nested, codingPath: path)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let nested = ValueEncoder(state: encoder.state, codingPath: nextPath)
+        storage.elements.append(.encoder(nested))
+        return nested
+    }
+}
+
+/// The coding keys the bridge makes itself: array indices and `super`.
+struct XPCCodingKey: CodingKey, Sendable {
+    let stringValue: String
+    let intValue: Int?
+
+    init(stringValue: String) {
+        self.stringValue = stringValue
+        self.intValue = nil
+    }
+
+    init(intValue: Int) {
+        self.stringValue = "Index \(intValue)"
+        self.intValue = intValue
+    }
+
+    init(index: Int) { self.init(intValue: index) }
+
+    static let `super` = XPCCodingKey(stringValue: "super")
+}
