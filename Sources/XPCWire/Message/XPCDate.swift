@@ -8,7 +8,9 @@ import Foundation
 /// 2001-01-01 00:00:00 UTC (SPEC §2.2).
 ///
 /// The range is about ±292 years around 2001. Conversions from Foundation's `Date` (a `Double`
-/// of seconds) round to the nearest nanosecond, ties to even, and fail outside the range.
+/// of seconds) round to the nearest nanosecond, ties to even, and fail outside the range. A
+/// `Date` whose `Double` is coarser than a nanosecond (any date at least 2²³ seconds, about 97
+/// days, from 2001) converts back to exactly the same `Date`.
 ///
 /// ```swift
 /// let now = try XPCDate(Date())
@@ -45,12 +47,23 @@ public struct XPCDate: Hashable, Comparable, Sendable {
     ///
     /// - Throws: ``OutOfRangeError`` for non-finite values and values outside the Int64 range.
     public init(secondsSinceReferenceDate seconds: Double) throws(OutOfRangeError) {
-        let nanoseconds = (seconds * 1_000_000_000).rounded(.toNearestOrEven)
-        // 2^63 is exactly representable; Int64.max is not, so compare against -2^63 ..< 2^63.
-        guard nanoseconds.isFinite, nanoseconds >= -0x1p63, nanoseconds < 0x1p63 else {
+        // Split into whole seconds and a fraction, both exact, so that the nanosecond count is
+        // rounded once: scaling the whole value by 10^9 would round to a multiple of 128 ns for
+        // dates near today, and the conversion back to `Date` would not give the same `Double`.
+        guard seconds.isFinite, seconds >= -0x1p62, seconds < 0x1p62 else {
             throw OutOfRangeError(secondsSinceReferenceDate: seconds)
         }
-        self.nanosecondsSinceReferenceDate = Int64(nanoseconds)
+        let whole = seconds.rounded(.down)
+        var wholeSeconds = Int64(whole)
+        var nanoseconds = Int64(((seconds - whole) * 1_000_000_000).rounded(.toNearestOrEven))
+        if nanoseconds == 1_000_000_000 {
+            wholeSeconds += 1
+            nanoseconds = 0
+        }
+        let (scaled, overflow) = wholeSeconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflowAdding) = scaled.addingReportingOverflow(nanoseconds)
+        guard !overflow, !overflowAdding else { throw OutOfRangeError(secondsSinceReferenceDate: seconds) }
+        self.nanosecondsSinceReferenceDate = total
     }
 
     /// Creates a date from a Foundation `Date`, rounding to the nearest nanosecond.
