@@ -9,7 +9,7 @@ struct XPCWireCommand: ParsableCommand {
         abstract: "Inspect, validate and produce XPCWire messages (see SPEC.md).",
         discussion: "FILE arguments read standard input when given as '-'.",
         version: "xpcwire 0.1.0, format \(XPCWireVersion.current)",
-        subcommands: [Dump.self, JSON.self, Encode.self, Validate.self, Demo.self]
+        subcommands: [Dump.self, JSON.self, Encode.self, Validate.self, Demo.self, Random.self]
     )
 }
 
@@ -135,12 +135,38 @@ extension XPCWireCommand {
         @Argument(help: "The envelope to check, or '-' for standard input.")
         var file: String
 
+        @Flag(help: "Read a stream of concatenated envelopes and check each one.")
+        var stream = false
+
         @OptionGroup var options: DecodingOptions
 
         func run() throws {
-            let envelope = try options.decodeEnvelope(at: file)
-            let mode = options.canonical ? "valid, canonical" : "valid"
-            print("\(FileIO.displayName(file)): \(mode): XPCWire \(envelope.version), \(envelope.slots.count) slots, \(envelope.message.kind) body")
+            guard stream else {
+                let envelope = try options.decodeEnvelope(at: file)
+                let mode = options.canonical ? "valid, canonical" : "valid"
+                print("\(FileIO.displayName(file)): \(mode): XPCWire \(envelope.version), \(envelope.slots.count) slots, \(envelope.message.kind) body")
+                return
+            }
+            let bytes = try FileIO.read(file)
+            var start = 0
+            var count = 0
+            while start < bytes.count {
+                let rest = bytes[start...]
+                let length: Int
+                do {
+                    guard let declared = try XPCWireDecoder.declaredLength(ofEnvelopeStartingWith: rest) else {
+                        throw XPCWireDecodingError.truncated(offset: 0)
+                    }
+                    length = min(declared, rest.count)
+                    _ = try options.decoder.decodeEnvelope(Array(rest.prefix(length)))
+                } catch {
+                    FileIO.printError("\(FileIO.displayName(file)): envelope \(count) at byte \(start): invalid: \(error)")
+                    throw ExitCode(1)
+                }
+                start += length
+                count += 1
+            }
+            print("\(FileIO.displayName(file)): \(count) envelopes, all \(options.canonical ? "valid, canonical" : "valid")")
         }
     }
 }

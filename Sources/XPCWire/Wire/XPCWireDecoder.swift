@@ -149,6 +149,26 @@ public struct XPCWireDecoder: Sendable {
         return XPCEnvelope(version: XPCWireVersion(major: major, minor: minor), flags: flags, slots: slots, message: message)
     }
 
+    /// The total length an envelope declares in its header (14 + slot count + body length, SPEC
+    /// §3.1), so a stream of concatenated envelopes can be split; `nil` until 14 bytes are there.
+    ///
+    /// Only the magic and the major version are checked; decoding checks the rest.
+    public static func declaredLength(ofEnvelopeStartingWith bytes: some Collection<UInt8>) throws(XPCWireDecodingError) -> Int? {
+        var header: [UInt8] = []
+        header.reserveCapacity(WireFormat.headerSize)
+        for byte in bytes.prefix(WireFormat.headerSize) { header.append(byte) }
+        for (index, expected) in WireFormat.magic.enumerated() where index < header.count {
+            guard header[index] == expected else { throw .badMagic(offset: 0) }
+        }
+        guard header.count == WireFormat.headerSize else { return nil }
+        guard header[4] == WireFormat.majorVersion else {
+            throw .unsupportedVersion(major: header[4], minor: header[5], offset: 4)
+        }
+        let slotCount = Int(header[8]) << 8 | Int(header[9])
+        let bodyLength = Int(header[10]) << 24 | Int(header[11]) << 16 | Int(header[12]) << 8 | Int(header[13])
+        return WireFormat.headerSize + slotCount + bodyLength
+    }
+
     /// Decodes a bare MessagePack body (no envelope) that refers to `slots` (SPEC §4).
     ///
     /// Offsets in errors are offsets into `bytes`. Exactly one value must fill the bytes.
