@@ -37,6 +37,11 @@ public struct XPCDate: Hashable, Comparable, Sendable {
         /// The seconds since 2001-01-01 that were asked for.
         public var secondsSinceReferenceDate: Double
 
+        /// Creates the error for a time that was asked for.
+        public init(secondsSinceReferenceDate: Double) {
+            self.secondsSinceReferenceDate = secondsSinceReferenceDate
+        }
+
         /// A readable account of the error.
         public var description: String {
             "\(secondsSinceReferenceDate) seconds since 2001-01-01 does not fit in signed 64-bit nanoseconds"
@@ -59,6 +64,12 @@ public struct XPCDate: Hashable, Comparable, Sendable {
         if nanoseconds == 1_000_000_000 {
             wholeSeconds += 1
             nanoseconds = 0
+        }
+        // Before 2001, borrow a second so the product cannot overflow when the sum fits (the
+        // lowest representable dates have a whole part one below -2^63 / 10^9).
+        if wholeSeconds < 0, nanoseconds > 0 {
+            wholeSeconds += 1
+            nanoseconds -= 1_000_000_000
         }
         let (scaled, overflow) = wholeSeconds.multipliedReportingOverflow(by: 1_000_000_000)
         let (total, overflowAdding) = scaled.addingReportingOverflow(nanoseconds)

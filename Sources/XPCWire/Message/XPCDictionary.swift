@@ -66,6 +66,11 @@ public struct XPCDictionary: Sendable {
         /// The repeated key.
         public var key: String
 
+        /// Creates the error for a repeated key.
+        public init(key: String) {
+            self.key = key
+        }
+
         /// A readable account of the error.
         public var description: String { "duplicate dictionary key \(String(reflecting: key))" }
     }

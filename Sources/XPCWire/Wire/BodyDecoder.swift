@@ -14,14 +14,14 @@ struct BodyDecoder {
     let canonical: Bool
     /// The envelope's slot table.
     let slots: [XPCSlotKind]
-    /// Offset of the slot table in the input, for `unreferencedSlot` errors.
-    let slotTableOffset: Int
+    /// Offset of the slot table in the input, for `unreferencedSlot` errors; `nil` for a bare body.
+    let slotTableOffset: Int?
     /// Which slots the body has referred to so far.
     var slotReferenced: [Bool]
     /// Values decoded so far, containers included.
     var elementCount = 0
 
-    init(reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int) {
+    init(reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int?) {
         self.reader = reader
         self.limits = options.limits
         self.canonical = options.requiresCanonicalEncoding
@@ -61,7 +61,7 @@ struct BodyDecoder {
             throw .trailingBytes(offset: reader.position)
         }
         if let unreferenced = slotReferenced.firstIndex(of: false) {
-            throw .unreferencedSlot(slot: unreferenced, offset: slotTableOffset + unreferenced)
+            throw .unreferencedSlot(slot: unreferenced, offset: slotTableOffset.map { $0 + unreferenced } ?? 0)
         }
         return value
     }

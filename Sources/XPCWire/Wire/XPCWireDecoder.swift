@@ -184,9 +184,12 @@ public struct XPCWireDecoder: Sendable {
         guard bytes.count <= options.limits.maximumMessageSize else {
             throw .limitExceeded(.messageSize, value: bytes.count, limit: options.limits.maximumMessageSize, offset: 0)
         }
+        guard slots.count <= options.limits.maximumSlotCount else {
+            throw .limitExceeded(.slotCount, value: slots.count, limit: options.limits.maximumSlotCount, offset: 0)
+        }
         var body = BodyDecoder(
             reader: WireReader(bytes: bytes, position: 0, end: bytes.count),
-            options: options, slots: slots, slotTableOffset: 0)
+            options: options, slots: slots, slotTableOffset: nil)
         return try body.decodeWholeBody()
     }
 

@@ -24,8 +24,9 @@ public enum XPCWireDecodingError: Error, Hashable, Sendable {
     case embeddedNUL(offset: Int)
     /// A map key is not a string; `formatByte` is the key's MessagePack format byte.
     case nonStringKey(formatByte: UInt8, offset: Int)
-    /// A map holds the same key (by UTF-8 bytes) twice. `offset` is the repeated key, or the map
-    /// itself when the map's keys were not in canonical order.
+    /// A map holds the same key (by UTF-8 bytes) twice (SPEC §4.11). `offset` is the repeated
+    /// key when it directly follows its twin; otherwise, in a map whose keys were out of order,
+    /// the duplicate is found after the map ends and `offset` is the map's format byte.
     case duplicateKey(String, offset: Int)
     /// A container would nest deeper than the limit.
     case depthLimitExceeded(limit: Int, offset: Int)
@@ -35,7 +36,8 @@ public enum XPCWireDecodingError: Error, Hashable, Sendable {
     case slotIndexOutOfRange(slot: UInt16, slotCount: Int, offset: Int)
     /// An fd refers to an endpoint slot, or the other way round.
     case slotKindMismatch(slot: UInt16, slotKind: XPCSlotKind, referencedAs: XPCSlotKind, offset: Int)
-    /// A slot that no value in the body refers to; `offset` is its slot-table byte.
+    /// A slot that no value in the body refers to; `offset` is its slot-table byte (0 for a bare
+    /// body decoded with ``XPCWireDecoder/decodeBody(_:slots:)``, which has no slot table).
     case unreferencedSlot(slot: Int, offset: Int)
     /// The attachments received do not match the slot table (count or kinds).
     case attachmentsMismatch(expected: [XPCSlotKind], received: [XPCSlotKind], offset: Int)

@@ -1,3 +1,0 @@
-import Testing
-@testable import XPCWire
-@Test func smoke() { #expect(1 + 1 == 2) }
