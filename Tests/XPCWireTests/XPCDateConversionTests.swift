@@ -17,12 +17,15 @@ import Testing
         }
     }
 
-    @Test("Conversion rounds to the nearest nanosecond, ties to even")
+    @Test("Conversion rounds the exact value of the Double to the nearest nanosecond")
     func roundsToNearestNanosecond() throws {
         #expect(try XPCDate(secondsSinceReferenceDate: 1.5).nanosecondsSinceReferenceDate == 1_500_000_000)
         #expect(try XPCDate(secondsSinceReferenceDate: -1.5).nanosecondsSinceReferenceDate == -1_500_000_000)
-        #expect(try XPCDate(secondsSinceReferenceDate: 2.5e-9).nanosecondsSinceReferenceDate == 2)
-        #expect(try XPCDate(secondsSinceReferenceDate: 3.5e-9).nanosecondsSinceReferenceDate == 4)
+        // The Doubles nearest these decimals lie just above or below the half nanosecond:
+        // 2.5e-9 is 2.50000000000000005…e-9, 3.5e-9 is 3.4999999999999999…e-9, 5e-10 is 0.50000000000000003…e-9.
+        #expect(try XPCDate(secondsSinceReferenceDate: 2.5e-9).nanosecondsSinceReferenceDate == 3)
+        #expect(try XPCDate(secondsSinceReferenceDate: 3.5e-9).nanosecondsSinceReferenceDate == 3)
+        #expect(try XPCDate(secondsSinceReferenceDate: 5e-10).nanosecondsSinceReferenceDate == 1)
         #expect(try XPCDate(secondsSinceReferenceDate: -0.4e-9).nanosecondsSinceReferenceDate == 0)
         // A fraction that rounds up to a whole second carries into the seconds.
         #expect(try XPCDate(secondsSinceReferenceDate: 0.999_999_999_9).nanosecondsSinceReferenceDate == 1_000_000_000)

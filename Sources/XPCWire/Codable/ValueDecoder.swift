@@ -159,6 +159,7 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
             }
             return endpoint as? T
         case is XPCMessage.Type:
+            state.consumeSubtree(at: codingPath)
             return message as? T
         default:
             return nil

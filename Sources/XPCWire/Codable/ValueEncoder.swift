@@ -201,17 +201,43 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
     }
 
+    /// Records a key with U+0000 for the end of encoding, where containers cannot throw.
+    private func deferCheck(of key: Key) {
+        guard encoder.state.deferredError == nil, key.stringValue.utf8.contains(0) else { return }
+        encoder.state.deferredError = EncodingError.invalidValue(key.stringValue, EncodingError.Context(
+            codingPath: codingPath + [key], debugDescription: "Keys cannot contain U+0000 (SPEC §2.3)."))
+    }
+
+    /// The entry already written for `key`, if any: asking twice for a nested container at one
+    /// key gives the same container, as with `JSONEncoder`.
+    private func existingEntry(for key: Key) -> EncodingFuture? {
+        let name = key.stringValue
+        return storage.entries.last(where: { UTF8Order.equal($0.key, name) })?.value
+    }
+
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type, forKey key: Key
     ) -> KeyedEncodingContainer<NestedKey> {
-        let nested = DictionaryStorage()
-        storage.entries.append((key.stringValue, .dictionary(nested)))
+        deferCheck(of: key)
+        let nested: DictionaryStorage
+        if case .dictionary(let existing)? = existingEntry(for: key) {
+            nested = existing
+        } else {
+            nested = DictionaryStorage()
+            storage.entries.append((key.stringValue, .dictionary(nested)))
+        }
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(encoder: encoder, storage: nested, codingPath: codingPath + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        let nested = ArrayStorage()
-        storage.entries.append((key.stringValue, .array(nested)))
+        deferCheck(of: key)
+        let nested: ArrayStorage
+        if case .array(let existing)? = existingEntry(for: key) {
+            nested = existing
+        } else {
+            nested = ArrayStorage()
+            storage.entries.append((key.stringValue, .array(nested)))
+        }
         return UnkeyedContainer(encoder: encoder, storage: nested, codingPath: codingPath + [key])
     }
 
@@ -220,7 +246,8 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        superEncoder(named: XPCCodingKey(stringValue: key.stringValue), codingKey: key)
+        deferCheck(of: key)
+        return superEncoder(named: XPCCodingKey(stringValue: key.stringValue), codingKey: key)
     }
 
     private mutating func superEncoder(named name: XPCCodingKey, codingKey: any CodingKey) -> any Encoder {
@@ -297,6 +324,16 @@ struct XPCCodingKey: CodingKey, Sendable {
     }
 
     init(index: Int) { self.init(intValue: index) }
+
+    /// The coding path of a place in a message: keys as string keys, indices as index keys.
+    static func codingPath(of path: XPCMessagePath) -> [any CodingKey] {
+        path.components.map { component -> any CodingKey in
+            switch component {
+            case .key(let key): XPCCodingKey(stringValue: key)
+            case .index(let index): XPCCodingKey(index: index)
+            }
+        }
+    }
 
     static let `super` = XPCCodingKey(stringValue: "super")
 }

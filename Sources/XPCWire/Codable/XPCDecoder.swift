@@ -104,7 +104,7 @@ final class DecodingState {
     /// The usage record for a keyed container at `codingPath`, when unknown keys are rejected.
     func keyUsage(for dictionary: XPCDictionary, at codingPath: [any CodingKey]) -> KeyUsage? {
         guard options.unknownKeyPolicy == .reject else { return nil }
-        let path = codingPath.map { $0.intValue.map { "#\($0)" } ?? $0.stringValue }.joined(separator: "\u{0}")
+        let path = Self.identity(of: codingPath)
         if let existing = keyedContainers[path] { return existing }
         let usage = KeyUsage(dictionary: dictionary, codingPath: codingPath)
         keyedContainers[path] = usage
@@ -112,9 +112,34 @@ final class DecodingState {
         return usage
     }
 
+    /// Paths whose whole subtree was taken as a dynamic `XPCMessage`: every key below is used.
+    var consumedPaths: [String] = []
+
+    /// A string naming a place in the message: array indices (the bridge's own index keys) and
+    /// dictionary keys (by their string, never their `intValue`, which several keys can share)
+    /// are told apart, and components are separated by U+0000, which no key contains.
+    static func identity(of codingPath: [any CodingKey]) -> String {
+        codingPath.map { key in
+            if let index = key as? XPCCodingKey, let value = index.intValue { return "#\(value)" }
+            return "$" + key.stringValue
+        }.joined(separator: "\u{0}")
+    }
+
+    /// Marks everything at and below `codingPath` as read.
+    func consumeSubtree(at codingPath: [any CodingKey]) {
+        guard options.unknownKeyPolicy == .reject else { return }
+        consumedPaths.append(Self.identity(of: codingPath))
+    }
+
+    private func isConsumed(_ path: String) -> Bool {
+        consumedPaths.contains { consumed in
+            consumed.isEmpty || path == consumed || path.hasPrefix(consumed + "\u{0}")
+        }
+    }
+
     func checkUnknownKeys() throws {
         guard options.unknownKeyPolicy == .reject else { return }
-        for path in keyedContainerOrder {
+        for path in keyedContainerOrder where !isConsumed(path) {
             guard let usage = keyedContainers[path] else { continue }
             for entry in usage.dictionary where !usage.used.contains(Array(entry.key.utf8)) {
                 throw DecodingError.dataCorrupted(DecodingError.Context(

@@ -77,8 +77,9 @@ public struct XPCEncoder: Sendable {
             let bytes = try XPCWireEncoder(options: options.wireOptions).encode(message, attachments: attachments)
             return XPCEncodedMessage(bytes: bytes, attachments: attachments)
         } catch {
-            throw EncodingError.invalidValue(
-                value, EncodingError.Context(codingPath: [], debugDescription: "\(error)", underlyingError: error))
+            throw EncodingError.invalidValue(value, EncodingError.Context(
+                codingPath: error.path.map(XPCCodingKey.codingPath(of:)) ?? [], debugDescription: "\(error)",
+                underlyingError: error))
         }
     }
 
@@ -86,6 +87,8 @@ public struct XPCEncoder: Sendable {
     public func encodeMessage<T: Encodable>(_ value: T, attachments: inout [XPCAttachment]) throws -> XPCMessage {
         let state = EncodingState(options: options, userInfo: userInfo, attachments: attachments)
         let future = try ValueEncoder(state: state, codingPath: []).encodeTopLevel(value)
+        // Containers cannot throw when they are created; a bad key they were given is reported here.
+        if let error = state.deferredError { throw error }
         attachments = state.attachments
         return future.resolved()
     }
@@ -111,6 +114,8 @@ final class EncodingState {
     let options: XPCEncoder.Options
     let userInfo: [CodingUserInfoKey: Any]
     var attachments: [XPCAttachment]
+    /// The first error found where throwing was not possible (a bad key for a nested container).
+    var deferredError: EncodingError?
 
     init(options: XPCEncoder.Options, userInfo: [CodingUserInfoKey: any Sendable], attachments: [XPCAttachment]) {
         self.options = options
@@ -120,9 +125,10 @@ final class EncodingState {
 
     /// Adds an attachment and returns its slot.
     func attach(_ attachment: XPCAttachment, codingPath: [any CodingKey]) throws -> UInt16 {
+        // Slot indices are 16-bit: 65,535 attachments at most (SPEC §3.1).
         guard attachments.count < Int(UInt16.max) else {
             throw EncodingError.invalidValue(attachment, EncodingError.Context(
-                codingPath: codingPath, debugDescription: "More than 65,534 attachments in one message."))
+                codingPath: codingPath, debugDescription: "More than 65,535 attachments in one message."))
         }
         attachments.append(attachment)
         return UInt16(attachments.count - 1)

@@ -84,9 +84,15 @@ extension XPCEnvelope {
     ///
     /// The description's slot table must match the slots its body refers to.
     public init(jsonDescription text: String) throws(XPCJSONDescriptionError) {
+        try self.init(jsonDescriptionUTF8: Array(text.utf8))
+    }
+
+    /// Reads an envelope from the UTF-8 bytes of its JSON description (SPEC §8); bytes that are
+    /// not UTF-8 are malformed JSON, never repaired.
+    public init(jsonDescriptionUTF8 bytes: [UInt8]) throws(XPCJSONDescriptionError) {
         let json: JSONValue
         do {
-            json = try JSONValue(parsing: Array(text.utf8), maximumDepth: JSONDescriptionReader.maximumJSONDepth)
+            json = try JSONValue(parsing: bytes, maximumDepth: JSONDescriptionReader.maximumJSONDepth)
         } catch {
             throw .malformedJSON(reason: error.kind.description, offset: error.offset)
         }
@@ -158,7 +164,7 @@ enum JSONDescriptionReader {
             return value
         }
         let version = try parseVersion(member("version"))
-        guard let flags = try member("flags").integerValue(as: UInt16.self) else {
+        guard let flags = try unsignedInteger(member("flags"), as: UInt16.self) else {
             throw .invalidDescription(.invalidValue(expected: "flags as an integer 0…65535"), path: "/flags")
         }
         guard case .array(let slotNames) = try member("slots") else {
@@ -194,6 +200,12 @@ enum JSONDescriptionReader {
             throw .invalidDescription(.invalidValue(expected: "a version string \"MAJOR.MINOR\""), path: "/version")
         }
         return XPCWireVersion(major: major, minor: minor)
+    }
+
+    /// A JSON number written as plain decimal digits (no sign, fraction or exponent; SPEC §8.3).
+    static func unsignedInteger<T: FixedWidthInteger & LosslessStringConvertible>(_ json: JSONValue, as type: T.Type) -> T? {
+        guard case .number(let lexeme) = json, lexeme.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return canonicalInteger(Substring(lexeme), as: type)
     }
 
     /// Parses a decimal integer written the one way `String(value)` writes it (no `+`, no leading zeros).
@@ -256,7 +268,7 @@ enum JSONDescriptionReader {
             }
             return .date(XPCDate(nanosecondsSinceReferenceDate: nanoseconds))
         case "fd", "endpoint":
-            guard let slot = value.integerValue(as: UInt16.self) else { throw invalid("a slot index 0…65535") }
+            guard let slot = unsignedInteger(value, as: UInt16.self) else { throw invalid("a slot index 0…65535") }
             return member.key == "fd" ? .fd(slot: slot) : .endpoint(slot: slot)
         case "array":
             guard case .array(let elements) = value else { throw invalid("an array of values") }

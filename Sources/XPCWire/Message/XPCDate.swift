@@ -60,7 +60,7 @@ public struct XPCDate: Hashable, Comparable, Sendable {
         }
         let whole = seconds.rounded(.down)
         var wholeSeconds = Int64(whole)
-        var nanoseconds = Int64(((seconds - whole) * 1_000_000_000).rounded(.toNearestOrEven))
+        var nanoseconds = Int64(Self.roundedNanoseconds(ofFraction: seconds - whole))
         if nanoseconds == 1_000_000_000 {
             wholeSeconds += 1
             nanoseconds = 0
@@ -75,6 +75,20 @@ public struct XPCDate: Hashable, Comparable, Sendable {
         let (total, overflowAdding) = scaled.addingReportingOverflow(nanoseconds)
         guard !overflow, !overflowAdding else { throw OutOfRangeError(secondsSinceReferenceDate: seconds) }
         self.nanosecondsSinceReferenceDate = total
+    }
+
+    /// `fraction × 10⁹` rounded to the nearest integer, ties to even, as if computed exactly.
+    ///
+    /// The product itself is rounded once; when that lands exactly on a half, the fused
+    /// multiply-add residue tells on which side the exact product lies.
+    private static func roundedNanoseconds(ofFraction fraction: Double) -> Double {
+        let product = fraction * 1_000_000_000
+        let rounded = product.rounded(.toNearestOrEven)
+        guard abs(product - rounded) == 0.5 else { return rounded }
+        let residue = (-product).addingProduct(fraction, 1_000_000_000)
+        if residue > 0 { return product.rounded(.up) }
+        if residue < 0 { return product.rounded(.down) }
+        return rounded
     }
 
     /// Creates a date from a Foundation `Date`, rounding to the nearest nanosecond.

@@ -68,12 +68,12 @@ struct BodyDecoder {
 
     /// Decodes one value (with everything nested in it) at the reader's position.
     mutating func decodeValue() throws(XPCWireDecodingError) -> XPCMessage {
+        // Frames are changed in place (`stack[top]`), never copied out and back: a copy would
+        // retain and release every array in it once per value.
         var stack: [Frame] = []
         while true {
-            if var top = stack.last, top.isMap, top.pendingKey == nil {
-                stack.removeLast()
-                try readKey(into: &top)
-                stack.append(top)
+            if let top = stack.indices.last, stack[top].isMap, stack[top].pendingKey == nil {
+                try readKey(into: &stack[top])
             }
             let itemOffset = reader.position
             var value: XPCMessage
@@ -94,19 +94,17 @@ struct BodyDecoder {
                 continue
             }
             // Deliver `value` to its container, closing every container it completes.
-            while var top = stack.popLast() {
-                if top.isMap {
-                    top.entries.append(XPCDictionary.Element(key: top.pendingKey ?? "", value: value))
-                    top.pendingKey = nil
+            while let top = stack.indices.last {
+                if stack[top].isMap {
+                    let key = stack[top].pendingKey.take() ?? ""
+                    stack[top].entries.append(XPCDictionary.Element(key: key, value: value))
                 } else {
-                    top.elements.append(value)
+                    stack[top].elements.append(value)
                 }
-                top.remaining -= 1
-                if top.remaining > 0 {
-                    stack.append(top)
-                    break
-                }
-                value = top.isMap ? .dictionary(try finishMap(top)) : .array(top.elements)
+                stack[top].remaining -= 1
+                if stack[top].remaining > 0 { break }
+                let finished = stack.removeLast()
+                value = finished.isMap ? .dictionary(try finishMap(finished)) : .array(finished.elements)
             }
             if stack.isEmpty { return value }
         }

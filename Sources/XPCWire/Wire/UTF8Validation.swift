@@ -2,31 +2,45 @@
 enum UTF8Validation {
     /// Makes a `String` from bytes that must be valid UTF-8 without U+0000.
     ///
+    /// One pass finds the first zero byte and whether any byte is non-ASCII, eight bytes at a time;
+    /// only non-ASCII payloads go through the full validator. The zero-byte check covers the whole
+    /// payload before validity is judged (SPEC §4.6 steps 5 and 6).
+    ///
     /// - Parameter offset: where `span` starts in the input, for error offsets.
     static func makeString(_ span: UnsafeRawBufferPointer, at offset: Int) throws(XPCWireDecodingError) -> String {
-        if let nul = firstNUL(in: span) {
+        let scan = scan(span)
+        if let nul = scan.firstNUL {
             throw .embeddedNUL(offset: offset + nul)
         }
-        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *) {
-            if let string = String(validating: span.assumingMemoryBound(to: UInt8.self), as: UTF8.self) {
-                return string
-            }
-        } else if firstInvalidByte(in: span) == nil {
-            return String(decoding: span, as: UTF8.self)
+        if !scan.isASCII, let invalid = firstInvalidByte(in: span) {
+            throw .invalidUTF8(offset: offset + invalid)
         }
-        throw .invalidUTF8(offset: offset + (firstInvalidByte(in: span) ?? 0))
+        // The bytes are valid UTF-8, so this initializer takes them unchanged (it repairs nothing).
+        // `String(validating:as:)` would validate again through an unspecialized generic path.
+        return String(decoding: span.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
     }
 
-    /// The index of the first zero byte, if any.
+    /// The index of the first zero byte, if any, and whether every byte is below 0x80.
     @inline(__always)
-    static func firstNUL(in span: UnsafeRawBufferPointer) -> Int? {
-        var index = 0
+    static func scan(_ span: UnsafeRawBufferPointer) -> (firstNUL: Int?, isASCII: Bool) {
+        guard let base = span.baseAddress else { return (nil, true) }
         let count = span.count
+        var index = 0
+        var highBits: UInt64 = 0
+        while count &- index >= 8 {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // Non-zero exactly when some byte of `word` is zero (the classic SWAR test).
+            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+            highBits |= word
+            index &+= 8
+        }
         while index < count {
-            if span[index] == 0 { return index }
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if byte == 0 { return (index, false) }
+            highBits |= UInt64(byte)
             index &+= 1
         }
-        return nil
+        return (nil, highBits & 0x8080_8080_8080_8080 == 0)
     }
 
     /// The index of the first byte that starts an invalid sequence (RFC 3629 well-formedness:
@@ -35,6 +49,11 @@ enum UTF8Validation {
         var index = 0
         let count = span.count
         while index < count {
+            // Skip ASCII eight bytes at a time.
+            if count &- index >= 8, span.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index &+= 8
+                continue
+            }
             let lead = span[index]
             let length: Int
             var lower: UInt8 = 0x80

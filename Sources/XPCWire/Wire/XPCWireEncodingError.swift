@@ -18,6 +18,19 @@ public enum XPCWireEncodingError: Error, Hashable, Sendable {
     case messageTooLarge(bodyLength: Int)
 }
 
+extension XPCWireEncodingError {
+    /// Where in the message the error is, for the errors that have a place.
+    public var path: XPCMessagePath? {
+        switch self {
+        case .embeddedNUL(let path), .depthLimitExceeded(_, let path), .lengthOverflow(_, let path),
+            .slotKindMismatch(_, let path):
+            return path
+        case .unreferencedSlot, .tooManySlots, .attachmentsMismatch, .messageTooLarge:
+            return nil
+        }
+    }
+}
+
 extension XPCWireEncodingError: CustomStringConvertible {
     /// The error in words, naming the path where there is one.
     public var description: String {

@@ -5,66 +5,28 @@ import Testing
 /// The golden fixtures pin the format (SPEC §3–§5, §8): every valid fixture decodes to its JSON
 /// description and re-encodes to identical bytes; every invalid one fails with its recorded error.
 @Suite struct FixtureTests {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let writesMissingFixtures = ProcessInfo.processInfo.environment["XPCWIRE_WRITE_FIXTURES"] == "1"
-
-    static func directory(_ name: String) -> URL { root.appendingPathComponent(name) }
-
-    /// Names of the `.bin` files in a fixture directory.
-    static func names(in directory: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: Self.directory(directory).path)
-            .filter { $0.hasSuffix(".bin") }
-            .map { String($0.dropLast(4)) }
-            .sorted()
-    }
-
-    static func read(_ directory: String, _ file: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: Self.directory(directory).appendingPathComponent(file)))
-    }
-
-    static func readText(_ directory: String, _ file: String) throws -> String {
-        String(decoding: try read(directory, file), as: UTF8.self)
-    }
-
-    /// Writes a file only when asked to and only when it does not exist: fixtures are never rewritten.
-    static func writeIfMissing(_ directory: String, _ file: String, _ bytes: [UInt8]) throws {
-        let url = Self.directory(directory).appendingPathComponent(file)
-        guard writesMissingFixtures, !FileManager.default.fileExists(atPath: url.path) else { return }
-        try FileManager.default.createDirectory(at: Self.directory(directory), withIntermediateDirectories: true)
-        try Data(bytes).write(to: url)
-    }
-
-    /// Fixture descriptions are pretty-printed, except where that would pass 64 KiB (large or deep
-    /// bodies), which are written on one line.
-    static func fixtureText(_ envelope: XPCEnvelope) -> String {
-        let pretty = envelope.jsonDescription(pretty: true)
-        return (pretty.utf8.count <= 65_536 ? pretty : envelope.jsonDescription(pretty: false)) + "\n"
-    }
-
     // MARK: Valid
 
     @Test("Catalog messages encode to the committed bytes and descriptions", arguments: FixtureCatalog.valid)
     func catalogMatchesCommittedFixture(_ fixture: FixtureCatalog.Valid) throws {
         let bytes = try XPCWireEncoder().encode(fixture.message)
         let envelope = try XPCWireDecoder().decodeEnvelope(bytes)
-        try Self.writeIfMissing("v1", fixture.name + ".bin", bytes)
-        try Self.writeIfMissing("v1", fixture.name + ".json", Array(Self.fixtureText(envelope).utf8))
-        #expect(try Self.read("v1", fixture.name + ".bin") == bytes, "fixture bytes changed: a format change")
-        #expect(try Self.readText("v1", fixture.name + ".json") == Self.fixtureText(envelope))
+        try FixtureFiles.writeIfMissing("v1", fixture.name + ".bin", bytes)
+        try FixtureFiles.writeIfMissing("v1", fixture.name + ".json", Array(FixtureFiles.fixtureText(envelope).utf8))
+        #expect(try FixtureFiles.read("v1", fixture.name + ".bin") == bytes, "fixture bytes changed: a format change")
+        #expect(try FixtureFiles.readText("v1", fixture.name + ".json") == FixtureFiles.fixtureText(envelope))
     }
 
     @Test("Every v1 fixture decodes to its description and re-encodes byte-identically")
     func everyValidFixtureRoundTrips() throws {
-        let names = try Self.names(in: "v1")
+        let names = try FixtureFiles.names(in: "v1")
         #expect(names.count >= 40)
         #expect(Set(names) == Set(FixtureCatalog.valid.map(\.name)), "fixtures and catalog differ")
         let strict = XPCWireDecoder(options: XPCWireDecodingOptions(requiresCanonicalEncoding: true))
         for name in names {
-            let bytes = try Self.read("v1", name + ".bin")
+            let bytes = try FixtureFiles.read("v1", name + ".bin")
             let envelope = try XPCWireDecoder().decodeEnvelope(bytes)
-            let described = try XPCEnvelope(jsonDescription: try Self.readText("v1", name + ".json"))
+            let described = try XPCEnvelope(jsonDescription: try FixtureFiles.readText("v1", name + ".json"))
             #expect(envelope == described, "\(name): decoded message differs from its description")
             #expect(try strict.decodeEnvelope(bytes) == envelope, "\(name)")
             #expect(try XPCWireEncoder().encode(envelope.message) == bytes, "\(name): re-encoding differs")
@@ -79,8 +41,8 @@ import Testing
             message.arrayValue?.forEach(visit)
             message.dictionaryValue?.forEach { visit($0.value) }
         }
-        for name in try Self.names(in: "v1") {
-            visit(try XPCWireDecoder().decode(try Self.read("v1", name + ".bin")))
+        for name in try FixtureFiles.names(in: "v1") {
+            visit(try XPCWireDecoder().decode(try FixtureFiles.read("v1", name + ".bin")))
         }
         #expect(kinds == Set(XPCMessage.Kind.allCases))
     }
@@ -98,20 +60,20 @@ import Testing
     @Test("Catalog invalid inputs match the committed files", arguments: FixtureCatalog.invalid)
     func invalidCatalogMatchesCommittedFixture(_ fixture: FixtureCatalog.Invalid) throws {
         let record = Self.invalidRecord(error: fixture.error, offset: fixture.offset)
-        try Self.writeIfMissing("invalid", fixture.name + ".bin", fixture.bytes)
-        try Self.writeIfMissing("invalid", fixture.name + ".json", Array(record.utf8))
-        #expect(try Self.read("invalid", fixture.name + ".bin") == fixture.bytes)
-        #expect(try Self.readText("invalid", fixture.name + ".json") == record)
+        try FixtureFiles.writeIfMissing("invalid", fixture.name + ".bin", fixture.bytes)
+        try FixtureFiles.writeIfMissing("invalid", fixture.name + ".json", Array(record.utf8))
+        #expect(try FixtureFiles.read("invalid", fixture.name + ".bin") == fixture.bytes)
+        #expect(try FixtureFiles.readText("invalid", fixture.name + ".json") == record)
     }
 
     @Test("Every invalid fixture fails with its recorded error kind and offset")
     func everyInvalidFixtureFails() throws {
-        let names = try Self.names(in: "invalid")
+        let names = try FixtureFiles.names(in: "invalid")
         #expect(names.count >= 30)
         #expect(Set(names) == Set(FixtureCatalog.invalid.map(\.name)), "fixtures and catalog differ")
         for name in names {
-            let bytes = try Self.read("invalid", name + ".bin")
-            let record = try JSONValue(parsing: try Self.read("invalid", name + ".json"))
+            let bytes = try FixtureFiles.read("invalid", name + ".bin")
+            let record = try JSONValue(parsing: try FixtureFiles.read("invalid", name + ".json"))
             let expectedKind = try #require(record["error"]?.stringValue)
             let expectedOffset = try #require(record["offset"]?.integerValue(as: Int.self))
             do {
@@ -141,20 +103,20 @@ import Testing
         let envelope = try XPCWireDecoder().decodeEnvelope(fixture.bytes)
         #expect(envelope.message == fixture.message)
         let record = try Self.nonCanonicalRecord(reason: fixture.reason.rawValue, offset: fixture.offset, envelope: envelope)
-        try Self.writeIfMissing("noncanonical", fixture.name + ".bin", fixture.bytes)
-        try Self.writeIfMissing("noncanonical", fixture.name + ".json", Array(record.utf8))
-        #expect(try Self.read("noncanonical", fixture.name + ".bin") == fixture.bytes)
-        #expect(try Self.readText("noncanonical", fixture.name + ".json") == record)
+        try FixtureFiles.writeIfMissing("noncanonical", fixture.name + ".bin", fixture.bytes)
+        try FixtureFiles.writeIfMissing("noncanonical", fixture.name + ".json", Array(record.utf8))
+        #expect(try FixtureFiles.read("noncanonical", fixture.name + ".bin") == fixture.bytes)
+        #expect(try FixtureFiles.readText("noncanonical", fixture.name + ".json") == record)
     }
 
     @Test("Non-canonical fixtures decode by default and fail in strict mode at the recorded offset")
     func everyNonCanonicalFixtureIsRejectedStrictly() throws {
-        let names = try Self.names(in: "noncanonical")
+        let names = try FixtureFiles.names(in: "noncanonical")
         #expect(Set(names) == Set(FixtureCatalog.nonCanonical.map(\.name)))
         let strict = XPCWireDecoder(options: XPCWireDecodingOptions(requiresCanonicalEncoding: true))
         for name in names {
-            let bytes = try Self.read("noncanonical", name + ".bin")
-            let record = try JSONValue(parsing: try Self.read("noncanonical", name + ".json"))
+            let bytes = try FixtureFiles.read("noncanonical", name + ".bin")
+            let record = try JSONValue(parsing: try FixtureFiles.read("noncanonical", name + ".json"))
             let reason = try #require(record["reason"]?.stringValue.flatMap(XPCWireDecodingError.NonCanonicalReason.init))
             let offset = try #require(record["offset"]?.integerValue(as: Int.self))
             let decodesTo = try #require(record["decodesTo"])
