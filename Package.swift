@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "XPCWire", targets: ["XPCWire"]),
+        .library(name: "XPCWireTransport", targets: ["XPCWireTransport"]),
         .executable(name: "xpcwire", targets: ["XPCWireCLI"]),
     ],
     dependencies: [
@@ -20,10 +21,20 @@ let package = Package(
             name: "XPCWire",
             dependencies: [.product(name: "SystemPackage", package: "swift-system")]
         ),
+        .target(name: "CXPCWireTransportShim"),
+        .target(
+            name: "XPCWireTransport",
+            dependencies: [
+                "XPCWire",
+                "CXPCWireTransportShim",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .executableTarget(
             name: "XPCWireCLI",
             dependencies: [
                 "XPCWire",
+                "XPCWireTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -34,6 +45,14 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: []
+        ),
+        .testTarget(
+            name: "XPCWireTransportTests",
+            dependencies: [
+                "XPCWire",
+                "XPCWireTransport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -11,7 +11,11 @@ extension XPCWireCommand {
         @Flag(help: "Also print each envelope's bytes in hex.")
         var hex = false
 
+        @Flag(help: "Instead, round-trip a file descriptor between two processes over the socket transport.")
+        var transport = false
+
         func run() throws {
+            if transport { return try TransportDemo.run() }
             let encoder = XPCWireEncoder()
             let strict = XPCWireDecoder(options: XPCWireDecodingOptions(requiresCanonicalEncoding: true))
             var failures = 0

@@ -9,7 +9,7 @@ struct XPCWireCommand: ParsableCommand {
         abstract: "Inspect, validate and produce XPCWire messages (see SPEC.md).",
         discussion: "FILE arguments read standard input when given as '-'.",
         version: "xpcwire 0.1.0, format \(XPCWireVersion.current)",
-        subcommands: [Dump.self, JSON.self, Encode.self, Validate.self, Demo.self, Random.self]
+        subcommands: [Dump.self, JSON.self, Encode.self, Validate.self, Demo.self, Random.self, Serve.self, Send.self]
     )
 }
 
@@ -102,10 +102,10 @@ extension XPCWireCommand {
         var output: String
 
         func run() throws {
-            let text = String(decoding: try FileIO.read(jsonFile), as: UTF8.self)
+            let text = try FileIO.read(jsonFile)
             let envelope: XPCEnvelope
             do {
-                envelope = try XPCEnvelope(jsonDescription: text)
+                envelope = try XPCEnvelope(jsonDescriptionUTF8: text)
             } catch {
                 FileIO.printError("\(FileIO.displayName(jsonFile)): \(error)")
                 throw ExitCode(1)

@@ -1,0 +1,419 @@
+import Foundation
+import SystemPackage
+import XPCWire
+
+/// The machinery behind an ``XPCConnection``: a writer thread that connects, checks the peer,
+/// says hello and writes queued frames in order, and a reader thread that reads, checks and
+/// delivers frames (SPEC §9.2). Blocking system calls happen on these two threads only, never on
+/// Swift concurrency's cooperative threads.
+final class ConnectionCore: Sendable {
+    /// Where the socket comes from.
+    enum Target: Sendable {
+        /// `connect(2)` to a path.
+        case path(String)
+        /// A socket pair end sent through an endpoint (SPEC §9.2.6).
+        case endpoint(DescriptorHandle)
+        /// A socket a listener accepted.
+        case accepted(DescriptorHandle)
+    }
+
+    enum Phase {
+        case idle
+        case connecting
+        case ready(DescriptorHandle)
+        case ended(XPCTransportError)
+    }
+
+    typealias ReplyWaiter = CheckedContinuation<Result<XPCReceivedMessage, XPCTransportError>, Never>
+
+    struct State {
+        var phase = Phase.idle
+        var requirement: PeerSecurityRequirement?
+        var credentials: XPCPeerCredentials?
+        var outbound: [(frame: OutgoingFrame, id: UInt64)] = []
+        var outboundHead = 0
+        var nextMessageID: UInt64 = 1
+        var pending: [UInt64: ReplyWaiter] = [:]
+
+        var hasOutbound: Bool { outboundHead < outbound.count }
+
+        var isEnded: Bool {
+            if case .ended = phase { return true }
+            return false
+        }
+
+        mutating func popOutbound() -> (frame: OutgoingFrame, id: UInt64)? {
+            guard hasOutbound else { return nil }
+            let next = outbound[outboundHead]
+            outboundHead += 1
+            if outboundHead == outbound.count {
+                outbound.removeAll(keepingCapacity: outbound.count <= 4096)
+                outboundHead = 0
+            } else if outboundHead >= 256, outboundHead * 2 >= outbound.count {
+                outbound.removeFirst(outboundHead)
+                outboundHead = 0
+            }
+            return next
+        }
+
+        mutating func takeOutbound() -> [OutgoingFrame] {
+            let frames = outbound[outboundHead...].map(\.frame)
+            outbound = []
+            outboundHead = 0
+            return frames
+        }
+    }
+
+    let target: Target
+    let options: XPCConnection.Options
+    let state = ConditionLock(State())
+    let events = DeliveryQueue<XPCConnection.Event> { event in
+        if case .message(let received) = event { received.closeAttachments() }
+    }
+
+    init(target: Target, options: XPCConnection.Options) {
+        self.target = target
+        self.options = options
+    }
+
+    // MARK: - Settings and lifecycle
+
+    func setRequirement(_ requirement: PeerSecurityRequirement) throws(XPCTransportError) {
+        let accepted = state.withLock { state -> Bool in
+            guard case .idle = state.phase else { return false }
+            state.requirement = requirement
+            return true
+        }
+        guard accepted else { throw .alreadyActivated }
+    }
+
+    var peerCredentials: XPCPeerCredentials? { state.withLock { $0.credentials } }
+
+    /// Starts connecting, once.
+    func activate() {
+        let start = state.withLock { state -> Bool in
+            guard case .idle = state.phase else { return false }
+            state.phase = .connecting
+            return true
+        }
+        if start {
+            let thread = Thread { [self] in writerMain() }
+            thread.name = "XPCWire writer"
+            thread.start()
+        }
+    }
+
+    /// Ends the connection with `error`, once: fails waiting requests, drops queued frames,
+    /// delivers `error` as the last event and wakes both threads.
+    func end(_ error: XPCTransportError) {
+        let ended = state.withLockThenBroadcast { state -> (DescriptorHandle?, [OutgoingFrame], [ReplyWaiter])? in
+            if state.isEnded { return nil }
+            var socket: DescriptorHandle?
+            if case .ready(let handle) = state.phase { socket = handle }
+            state.phase = .ended(error)
+            let waiters = Array(state.pending.values)
+            state.pending = [:]
+            return (socket, state.takeOutbound(), waiters)
+        }
+        guard let (socket, frames, waiters) = ended else { return }
+        socket?.shutdown()
+        for frame in frames { frame.closeDescriptors() }
+        for waiter in waiters { waiter.resume(returning: .failure(error)) }
+        events.finish(discardingBuffered: error == .cancelled, last: .error(error))
+    }
+
+    /// The public object went away: end the connection and release undelivered events.
+    func release() {
+        end(.cancelled)
+        events.discardAll()
+    }
+
+    // MARK: - Sending
+
+    /// Queues a frame, starting the connection if it is idle; returns its message id.
+    @discardableResult
+    func enqueue(_ frame: OutgoingFrame) throws(XPCTransportError) -> UInt64 {
+        let result = state.withLockThenBroadcast { state -> Result<(UInt64, Bool), XPCTransportError> in
+            if case .ended(let error) = state.phase { return .failure(error) }
+            let id = state.nextMessageID
+            state.nextMessageID += 1
+            state.outbound.append((frame, id))
+            if case .idle = state.phase { return .success((id, true)) }
+            return .success((id, false))
+        }
+        switch result {
+        case .success(let (id, needsActivation)):
+            if needsActivation { activate() }
+            return id
+        case .failure(let error):
+            frame.closeDescriptors()
+            throw error
+        }
+    }
+
+    /// Identifies one request so that its task's cancellation can find it; guarded by the state lock.
+    final class RequestToken: @unchecked Sendable {
+        var id: UInt64?
+        var cancelled = false
+    }
+
+    /// Sends a request frame and waits for the reply frame.
+    func request(_ frame: OutgoingFrame) async -> Result<XPCReceivedMessage, XPCTransportError> {
+        let token = RequestToken()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: ReplyWaiter) in
+                let outcome = state.withLockThenBroadcast { state -> (XPCTransportError?, Bool) in
+                    if case .ended(let error) = state.phase { return (error, false) }
+                    if token.cancelled { return (.cancelled, false) }
+                    let id = state.nextMessageID
+                    state.nextMessageID += 1
+                    token.id = id
+                    state.pending[id] = continuation
+                    state.outbound.append((frame, id))
+                    if case .idle = state.phase { return (nil, true) }
+                    return (nil, false)
+                }
+                if let error = outcome.0 {
+                    frame.closeDescriptors()
+                    continuation.resume(returning: .failure(error))
+                } else if outcome.1 {
+                    activate()
+                }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> ReplyWaiter? in
+                token.cancelled = true
+                guard let id = token.id else { return nil }
+                return state.pending.removeValue(forKey: id)
+            }
+            waiter?.resume(returning: .failure(.cancelled))
+        }
+    }
+
+    /// The empty-dictionary envelope of a no-reply frame.
+    static let emptyDictionaryEnvelope: [UInt8] = (try? XPCWireEncoder().encode(.dictionary(XPCDictionary()))) ?? []
+
+    /// Tells the peer that request `requestID` will get no reply; ignored once the connection ended.
+    func sendNoReply(to requestID: UInt64) {
+        let frame = OutgoingFrame(kind: .noReply, replyID: requestID, envelope: Self.emptyDictionaryEnvelope, descriptors: [])
+        _ = try? enqueue(frame)
+    }
+
+    // MARK: - Writer thread
+
+    private func writerMain() {
+        let socket: DescriptorHandle
+        let credentials: Result<XPCPeerCredentials, Errno>
+        do {
+            (socket, credentials) = try establish()
+        } catch {
+            end(error)
+            return
+        }
+        let requirement = state.withLock { state in
+            state.credentials = try? credentials.get()
+            return state.requirement
+        }
+        if let requirement {
+            let failure: PeerSecurityRequirement.Failure?
+            switch credentials {
+            case .success(let peer): failure = requirement.evaluate(peer)
+            case .failure(let errno): failure = .credentialsUnavailable(errno)
+            }
+            if let failure {
+                end(.peerRequirementFailed(try? credentials.get(), failure))
+                return
+            }
+        }
+        let proceed = state.withLock { state -> Bool in
+            guard case .connecting = state.phase else { return false }
+            state.phase = .ready(socket)
+            return true
+        }
+        guard proceed else { return }
+        let reader = Thread { [self] in readerMain(socket) }
+        reader.name = "XPCWire reader"
+        reader.start()
+        do {
+            let hello = OutgoingFrame(kind: .hello, replyID: 0, envelope: Handshake.helloEnvelope, descriptors: [])
+            try hello.write(to: socket.descriptor, messageID: 0)
+            while let (frame, id) = state.wait(until: { $0.isEnded || $0.hasOutbound }, then: { $0.popOutbound() }) {
+                try frame.write(to: socket.descriptor, messageID: id)
+            }
+        } catch .brokenPipe, .connectionReset {
+            // The peer is gone or stopped reading. The reader reaches its end of file after what
+            // the peer did send, and reports precisely how the connection ended (SPEC §9.2.8).
+            return
+        } catch {
+            end(.system(error, during: .send))
+        }
+    }
+
+    /// Connects (or takes the accepted socket) and reads the peer's credentials.
+    private func establish() throws(XPCTransportError) -> (DescriptorHandle, Result<XPCPeerCredentials, Errno>) {
+        switch target {
+        case .accepted(let socket):
+            return (socket, Result { () throws(Errno) in try Platform.peerCredentials(of: socket.descriptor) })
+        case .path(let path):
+            let descriptor: CInt
+            do {
+                descriptor = try Platform.makeSocket(type: Platform.streamSocketType)
+            } catch {
+                throw .system(error, during: .socket)
+            }
+            let socket = DescriptorHandle(adopting: descriptor)
+            try Platform.connect(descriptor, toPath: path)
+            return (socket, Result { () throws(Errno) in try Platform.peerCredentials(of: descriptor) })
+        case .endpoint(let endpoint):
+            let socket = try EndpointConnector.connect(through: endpoint) { [self] in state.withLock { $0.isEnded } }
+            // The connector was made by the listener's process (SPEC §9.2.7).
+            return (socket, Result { () throws(Errno) in try Platform.peerCredentials(of: endpoint.descriptor) })
+        }
+    }
+
+    // MARK: - Reader thread
+
+    private func readerMain(_ socket: DescriptorHandle) {
+        let reader = FrameReader(
+            socket: socket.descriptor, maximumFrameSize: options.maximumFrameSize,
+            maximumDescriptors: min(options.decodingOptions.limits.maximumSlotCount, SocketMessageIO.maximumDescriptorsPerMessage))
+        let decoder = XPCWireDecoder(options: options.decodingOptions)
+        do {
+            guard let hello = try reader.readFrame() else { throw XPCTransportError.connectionClosed }
+            do {
+                try Handshake.validate(hello, decoder: decoder)
+            } catch {
+                Descriptors.close(hello.descriptors)
+                throw error
+            }
+            var expectedID: UInt64 = 1
+            while events.waitForRoom(limit: max(1, options.maximumBufferedEvents)) {
+                guard let frame = try reader.readFrame() else { throw XPCTransportError.connectionClosed }
+                try handle(frame, expectedID: &expectedID, decoder: decoder)
+            }
+        } catch let error as XPCTransportError {
+            end(error)
+        } catch {
+            end(.connectionClosed)
+        }
+    }
+
+    private func handle(_ frame: ReceivedFrame, expectedID: inout UInt64, decoder: XPCWireDecoder) throws(XPCTransportError) {
+        let header = frame.header
+        guard header.messageID == expectedID else {
+            Descriptors.close(frame.descriptors)
+            throw .protocolViolation(.outOfSequence(expected: expectedID, received: header.messageID))
+        }
+        expectedID &+= 1
+        switch header.kind {
+        case .hello:
+            Descriptors.close(frame.descriptors)
+            throw .protocolViolation(.unexpectedHello)
+        case .message, .request:
+            guard header.replyID == 0 else {
+                Descriptors.close(frame.descriptors)
+                throw .protocolViolation(.unexpectedReplyID(header.replyID))
+            }
+            let (message, attachments) = try decode(frame, decoder: decoder)
+            let context = header.kind == .request ? ReplyContext(core: self, requestID: header.messageID) : nil
+            events.push(.message(XPCReceivedMessage(
+                message: message, attachments: attachments, messageID: header.messageID, replyContext: context)))
+        case .reply, .noReply:
+            let sent = state.withLock { $0.nextMessageID }
+            guard header.replyID != 0, header.replyID < sent else {
+                Descriptors.close(frame.descriptors)
+                throw .protocolViolation(.unexpectedReplyID(header.replyID))
+            }
+            let (message, attachments) = try decode(frame, decoder: decoder)
+            let received = XPCReceivedMessage(
+                message: message, attachments: attachments, messageID: header.messageID, replyContext: nil)
+            let result: Result<XPCReceivedMessage, XPCTransportError>
+            if header.kind == .noReply {
+                received.closeAttachments()
+                result = .failure(.noReply)
+            } else if case .dictionary = message {
+                result = .success(received)
+            } else {
+                received.closeAttachments()
+                result = .failure(.replyNotDictionary(message.kind))
+            }
+            let waiter = state.withLock { $0.pending.removeValue(forKey: header.replyID) }
+            if let waiter {
+                waiter.resume(returning: result)
+            } else {
+                // The request's task was cancelled: nobody wants the reply.
+                received.closeAttachments()
+            }
+        }
+    }
+
+    /// Decodes a frame's envelope strictly and pairs the descriptors with its slots (SPEC §9.2.4).
+    /// Closes the descriptors on failure.
+    private func decode(_ frame: ReceivedFrame, decoder: XPCWireDecoder) throws(XPCTransportError) -> (XPCMessage, [XPCAttachment]) {
+        do throws(XPCTransportError) {
+            let envelope: XPCEnvelope
+            do {
+                envelope = try decoder.decodeEnvelope(frame.envelope)
+            } catch {
+                throw XPCTransportError.malformedMessage(error, messageID: frame.header.messageID)
+            }
+            guard envelope.slots.count == frame.descriptors.count else {
+                throw XPCTransportError.protocolViolation(
+                    .attachmentsMismatch(slots: envelope.slots.count, received: frame.descriptors.count))
+            }
+            var attachments: [XPCAttachment] = []
+            attachments.reserveCapacity(envelope.slots.count)
+            for (slot, (kind, descriptor)) in zip(envelope.slots, frame.descriptors).enumerated() {
+                switch kind {
+                case .fd:
+                    attachments.append(.fd(FileDescriptor(rawValue: descriptor)))
+                case .endpoint:
+                    guard Platform.isSocket(descriptor) else {
+                        throw XPCTransportError.protocolViolation(.endpointNotASocket(slot: slot))
+                    }
+                    attachments.append(.endpoint(XPCEndpointHandle(fileDescriptor: FileDescriptor(rawValue: descriptor))))
+                }
+            }
+            return (envelope.message, attachments)
+        } catch {
+            Descriptors.close(frame.descriptors)
+            throw error
+        }
+    }
+}
+
+/// What a request needs to be answered: the connection and the request's message id. When the
+/// last copy of the request goes away unanswered, the peer is told (a no-reply frame), so its
+/// `sendRequest` ends with ``XPCTransportError/noReply`` instead of waiting forever.
+final class ReplyContext: Sendable {
+    let core: ConnectionCore
+    let requestID: UInt64
+    private let replied = ConditionLock(false)
+
+    init(core: ConnectionCore, requestID: UInt64) {
+        self.core = core
+        self.requestID = requestID
+    }
+
+    /// Sends the reply envelope, once.
+    func reply(envelope: [UInt8], attachments: [XPCAttachment]) throws(XPCTransportError) {
+        let result = replied.withLock { replied -> Result<Void, XPCTransportError> in
+            guard !replied else { return .failure(.alreadyReplied) }
+            do throws(XPCTransportError) {
+                let frame = try OutgoingFrame.make(
+                    kind: .reply, replyID: requestID, envelope: envelope, attachments: attachments,
+                    maximumFrameSize: core.options.maximumFrameSize)
+                replied = true
+                try core.enqueue(frame)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    deinit {
+        if !replied.withLock({ $0 }) { core.sendNoReply(to: requestID) }
+    }
+}

@@ -1,0 +1,185 @@
+import SystemPackage
+import XPCWire
+
+/// A connection to a peer over a Unix-domain stream socket, carrying XPCWire messages with their
+/// descriptors (SPEC §9.2).
+///
+/// A connection made with ``init(socketPath:options:)`` or ``init(endpoint:options:)`` is lazy: it
+/// connects when the first message is sent (or on ``activate()``). Messages are delivered in order
+/// through ``events``; replies go to the ``sendRequest(_:attachments:)`` that is waiting for them.
+///
+/// ```swift
+/// let connection = XPCConnection(socketPath: "/tmp/demo.sock")
+/// try connection.send(["op": "hello"])                      // fire and forget
+/// let reply = try await connection.sendRequest(["op": "add", "a": 1, "b": 2])
+/// print(reply["sum"]?.int64Value ?? 0)
+/// connection.cancel()
+/// ```
+///
+/// Each active connection uses two threads, a reader and a writer, so that no blocking system call
+/// runs on Swift concurrency's threads. Cancelling the connection, or releasing the last reference
+/// to it (``events`` holds one while it is iterated), stops them and closes the socket.
+public final class XPCConnection: Sendable {
+    /// How a connection reads and writes.
+    public struct Options: Sendable {
+        /// The largest frame (24-byte header plus envelope) sent or accepted. Default 64 MiB plus
+        /// the header, matching the decoder's default `maximumMessageSize`.
+        public var maximumFrameSize = FrameHeader.size + XPCWireLimits().maximumMessageSize
+        /// The strict decoder's options for every received envelope (SPEC §6). Default: defaults.
+        public var decodingOptions = XPCWireDecodingOptions()
+        /// How many undelivered messages may wait in ``XPCConnection/events`` before the
+        /// connection stops reading from the socket. Default 1024.
+        public var maximumBufferedEvents = 1024
+
+        /// The default options.
+        public init() {}
+    }
+
+    /// What a connection delivers.
+    public enum Event: Sendable {
+        /// A message from the peer (a request when ``XPCReceivedMessage/expectsReply``).
+        case message(XPCReceivedMessage)
+        /// The connection ended; this is the last event.
+        case error(XPCTransportError)
+    }
+
+    /// The connection's events, in the order the peer sent them; they end after one
+    /// ``Event/error(_:)``. Iterate them from one task at a time.
+    public struct Events: AsyncSequence, Sendable {
+        /// An event.
+        public typealias Element = Event
+
+        let connection: XPCConnection
+
+        /// Iterates the events.
+        public func makeAsyncIterator() -> Iterator {
+            Iterator(connection: connection)
+        }
+
+        /// Iterates the events; holds the connection while it does.
+        public struct Iterator: AsyncIteratorProtocol {
+            let connection: XPCConnection
+
+            /// The next event, or `nil` after the last one or when the task is cancelled.
+            public mutating func next() async -> Event? {
+                await connection.core.events.next()
+            }
+        }
+    }
+
+    let core: ConnectionCore
+
+    init(core: ConnectionCore) {
+        self.core = core
+    }
+
+    /// A connection to the listener bound at `socketPath`; it connects (`connect(2)`) on first use.
+    public convenience init(socketPath: String, options: Options = Options()) {
+        self.init(core: ConnectionCore(target: .path(socketPath), options: options))
+    }
+
+    /// A connection to the listener behind `endpoint` (SPEC §9.2.6); it connects on first use.
+    public convenience init(endpoint: XPCEndpoint, options: Options = Options()) {
+        self.init(core: ConnectionCore(target: .endpoint(endpoint.storage), options: options))
+    }
+
+    deinit {
+        core.release()
+    }
+
+    /// The connection's events: messages from the peer, then the error that ended it.
+    public var events: Events { Events(connection: self) }
+
+    /// The peer's credentials, once connected (SPEC §9.2.7).
+    public var peerCredentials: XPCPeerCredentials? { core.peerCredentials }
+
+    /// Requires the peer to satisfy `requirement`; call before first use.
+    ///
+    /// - Throws: ``XPCTransportError/alreadyActivated`` once the connection has started.
+    public func setPeerRequirement(_ requirement: PeerSecurityRequirement) throws(XPCTransportError) {
+        try core.setRequirement(requirement)
+    }
+
+    /// Connects now instead of on the first send. Does nothing if already started.
+    public func activate() {
+        core.activate()
+    }
+
+    /// Sends a message that wants no reply. Returns once it is queued, in order after every
+    /// message sent before it.
+    ///
+    /// The attachments fill the message's fd and endpoint slots in order; the transport sends
+    /// duplicates (`fcntl(F_DUPFD_CLOEXEC)`), so you keep and may close your descriptors at once.
+    ///
+    /// - Throws: encoding errors, ``XPCTransportError/tooManyAttachments(count:limit:)``,
+    ///   ``XPCTransportError/frameTooLarge(size:limit:)``, or the error that ended the connection.
+    public func send(_ message: XPCMessage, attachments: [XPCAttachment] = []) throws(XPCTransportError) {
+        let envelope = try Self.encode(message, attachments: attachments)
+        try sendEnvelope(envelope, attachments: attachments, kind: .message)
+    }
+
+    /// Sends a request and returns the reply's message (a dictionary, SPEC §9.2.4).
+    ///
+    /// Descriptors that come with the reply are closed; use
+    /// ``sendRequestReceivingAttachments(_:attachments:)`` to keep them.
+    ///
+    /// - Throws: the errors of ``send(_:attachments:)``; ``XPCTransportError/replyNotDictionary(_:)``;
+    ///   ``XPCTransportError/noReply``; ``XPCTransportError/cancelled`` when the task is cancelled;
+    ///   the error that ended the connection.
+    public func sendRequest(_ message: XPCMessage, attachments: [XPCAttachment] = []) async throws(XPCTransportError) -> XPCMessage {
+        let reply = try await sendRequestReceivingAttachments(message, attachments: attachments)
+        reply.closeAttachments()
+        return reply.message
+    }
+
+    /// Sends a request and returns the reply with its attachments, which you then own.
+    public func sendRequestReceivingAttachments(
+        _ message: XPCMessage, attachments: [XPCAttachment] = []
+    ) async throws(XPCTransportError) -> XPCReceivedMessage {
+        let envelope = try Self.encode(message, attachments: attachments)
+        return try await sendRequestEnvelope(envelope, attachments: attachments)
+    }
+
+    /// Holds back delivery of events until a matching ``resume()``; after
+    /// ``Options/maximumBufferedEvents`` held-back messages the connection stops reading.
+    public func suspend() {
+        core.events.suspendDelivery()
+    }
+
+    /// Undoes one ``suspend()``.
+    ///
+    /// - Throws: ``XPCTransportError/unbalancedResume`` without a matching ``suspend()``.
+    public func resume() throws(XPCTransportError) {
+        guard core.events.resumeDelivery() else { throw .unbalancedResume }
+    }
+
+    /// Ends the connection: waiting requests fail with ``XPCTransportError/cancelled``, queued
+    /// messages are dropped (their duplicated descriptors closed), undelivered events are
+    /// discarded (their descriptors closed), and ``events`` ends with
+    /// ``Event/error(_:)`` `.cancelled`. The socket is closed once the transport's threads let go.
+    public func cancel() {
+        core.end(.cancelled)
+    }
+
+    // MARK: - Shared by the typed variants
+
+    static func encode(_ message: XPCMessage, attachments: [XPCAttachment]) throws(XPCTransportError) -> [UInt8] {
+        do {
+            return try XPCWireEncoder().encode(message, attachments: attachments)
+        } catch {
+            throw .encodingFailed(error)
+        }
+    }
+
+    func sendEnvelope(_ envelope: [UInt8], attachments: [XPCAttachment], kind: FrameKind) throws(XPCTransportError) {
+        let frame = try OutgoingFrame.make(
+            kind: kind, envelope: envelope, attachments: attachments, maximumFrameSize: core.options.maximumFrameSize)
+        try core.enqueue(frame)
+    }
+
+    func sendRequestEnvelope(_ envelope: [UInt8], attachments: [XPCAttachment]) async throws(XPCTransportError) -> XPCReceivedMessage {
+        let frame = try OutgoingFrame.make(
+            kind: .request, envelope: envelope, attachments: attachments, maximumFrameSize: core.options.maximumFrameSize)
+        return try await core.request(frame).get()
+    }
+}

@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CXPCWireTransportShim
+import SystemPackage
+
+/// `sendmsg(2)` and `recvmsg(2)` with `SCM_RIGHTS` descriptors: the transport's only pointer work.
+enum SocketMessageIO {
+    /// The most descriptors one `sendmsg` carries (Linux's `SCM_MAX_FD`).
+    static let maximumDescriptorsPerMessage = Int(CXPCWIRE_MAX_FDS_PER_MESSAGE)
+
+    /// Bytes of control buffer that hold ``maximumDescriptorsPerMessage`` descriptors.
+    static let controlCapacity = cxpcwire_cmsg_space(maximumDescriptorsPerMessage * MemoryLayout<CInt>.size)
+
+    /// `sendmsg(2)`: sends a prefix of `bytes`, with `descriptors` as `SCM_RIGHTS` when not empty.
+    ///
+    /// Returns how many bytes the kernel took (at least 1 when `bytes` is not empty). The kernel
+    /// duplicates the descriptors into the message; the caller still owns its own.
+    static func send(_ socket: CInt, bytes: UnsafeRawBufferPointer, descriptors: [CInt], flags: CInt = 0) throws(Errno) -> Int {
+        var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+        let sendFlags = flags | cxpcwire_msg_nosignal()
+        if descriptors.isEmpty {
+            return try withUnsafeMutablePointer(to: &vector) { (vector) throws(Errno) -> Int in
+                var message = msghdr()
+                message.msg_iov = vector
+                message.msg_iovlen = 1
+                return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
+            }
+        }
+        let payloadLength = descriptors.count * MemoryLayout<CInt>.size
+        let space = cxpcwire_cmsg_space(payloadLength)
+        let control = UnsafeMutableRawPointer.allocate(byteCount: space, alignment: MemoryLayout<cmsghdr>.alignment)
+        defer { control.deallocate() }
+        control.initializeMemory(as: UInt8.self, repeating: 0, count: space)
+        return try withUnsafeMutablePointer(to: &vector) { (vector) throws(Errno) -> Int in
+            var message = msghdr()
+            message.msg_iov = vector
+            message.msg_iovlen = 1
+            message.msg_control = control
+            message.msg_controllen = numericCast(space)
+            guard let header = cxpcwire_cmsg_firsthdr(&message) else { throw Errno.invalidArgument }
+            header.pointee.cmsg_level = SOL_SOCKET
+            header.pointee.cmsg_type = cxpcwire_scm_rights()
+            header.pointee.cmsg_len = numericCast(cxpcwire_cmsg_len(payloadLength))
+            let data = UnsafeMutableRawPointer(cxpcwire_cmsg_data(header))
+            descriptors.withUnsafeBytes { raw in
+                if let base = raw.baseAddress { data.copyMemory(from: base, byteCount: payloadLength) }
+            }
+            return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
+        }
+    }
+
+    /// What one `recvmsg` returned.
+    struct Received {
+        /// Bytes read; 0 means end of file.
+        var count: Int
+        /// Descriptors that arrived, now owned by the caller, close-on-exec.
+        var descriptors: [CInt]
+        /// `MSG_CTRUNC`: descriptors were lost because the control buffer was too small.
+        var controlTruncated: Bool
+    }
+
+    /// `recvmsg(2)` into `buffer`, with room for ``maximumDescriptorsPerMessage`` descriptors in
+    /// `control` (``controlCapacity`` bytes, aligned for `cmsghdr`). `MSG_CMSG_CLOEXEC` on Linux.
+    static func receive(_ socket: CInt, into buffer: UnsafeMutableRawBufferPointer, control: UnsafeMutableRawPointer) throws(Errno) -> Received {
+        var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+        return try withUnsafeMutablePointer(to: &vector) { (vector) throws(Errno) -> Received in
+            var message = msghdr()
+            message.msg_iov = vector
+            message.msg_iovlen = 1
+            message.msg_control = control
+            message.msg_controllen = numericCast(controlCapacity)
+            let count = try Platform.retrying { recvmsg(socket, &message, cxpcwire_msg_cmsg_cloexec()) }
+            var descriptors: [CInt] = []
+            if message.msg_controllen > 0 {
+                var next = cxpcwire_cmsg_firsthdr(&message)
+                while let header = next {
+                    if header.pointee.cmsg_level == SOL_SOCKET, header.pointee.cmsg_type == cxpcwire_scm_rights() {
+                        let dataLength = Int(header.pointee.cmsg_len) - cxpcwire_cmsg_len(0)
+                        let data = UnsafeRawPointer(cxpcwire_cmsg_data(header))
+                        for index in 0..<max(0, dataLength / MemoryLayout<CInt>.size) {
+                            let descriptor = data.loadUnaligned(fromByteOffset: index * MemoryLayout<CInt>.size, as: CInt.self)
+                            Platform.prepareReceivedDescriptor(descriptor)
+                            descriptors.append(descriptor)
+                        }
+                    }
+                    next = cxpcwire_cmsg_nxthdr(&message, header)
+                }
+            }
+            let truncated = (message.msg_flags & cxpcwire_msg_ctrunc()) != 0
+            return Received(count: count, descriptors: descriptors, controlTruncated: truncated)
+        }
+    }
+}

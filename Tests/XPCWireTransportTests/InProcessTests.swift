@@ -1,0 +1,228 @@
+import Foundation
+import SystemPackage
+import Testing
+import XPCWire
+@testable import XPCWireTransport
+
+extension TransportTests {
+    /// SPEC §9.2.3–§9.2.4 between a listener and a connection in this process, over real sockets.
+    @Suite struct InProcess {
+        @Test func requestGetsTheDictionaryReplyAndFireAndForgetArrivesFirst() async throws {
+            let baseline = OpenDescriptors.count()
+            let scratch = try ScratchDirectory()
+            defer { scratch.remove() }
+            do {
+                let listener = try XPCListener(socketPath: scratch.socket())
+                let server = XPCServer(listener: listener) { received, _ in
+                    ["echo": received.message, "kind": received.expectsReply ? "request" : "message"]
+                }
+                let serving = Task { await server.run() }
+                let connection = XPCConnection(socketPath: scratch.socket())
+                try connection.send(["note": "first"])
+                let reply = try await withTimeout { try await connection.sendRequest(["op": "ping", "n": 7]) }
+                #expect(reply["echo"] == ["op": "ping", "n": 7])
+                #expect(reply["kind"] == "request")
+                #expect(connection.peerCredentials?.processID == ProcessInfo.processInfo.processIdentifier)
+                #expect(connection.peerCredentials?.effectiveUserID == UInt32(getuid()))
+                connection.cancel()
+                server.cancel()
+                await serving.value
+            }
+            await OpenDescriptors.expectNoLeak(from: baseline, "request/reply")
+        }
+
+        @Test func tenThousandMessagesArriveInOrder() async throws {
+            let baseline = OpenDescriptors.count()
+            do {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let count = 10_000
+            let receiving = Task { () -> [Int64] in
+                var sequence: [Int64] = []
+                for await connection in listener.connections {
+                    for await event in connection.events {
+                        guard case .message(let received) = event else { break }
+                        sequence.append(received.message["seq"]?.int64Value ?? -1)
+                        if sequence.count == count { return sequence }
+                    }
+                    return sequence
+                }
+                return sequence
+            }
+            let connection = XPCConnection(endpoint: endpoint)
+            for index in 0..<count { try connection.send(["seq": .int64(Int64(index))]) }
+            let sequence = try await withTimeout { await receiving.value }
+            #expect(sequence == (0..<Int64(count)).map { $0 })
+            connection.cancel()
+            listener.cancel()
+            }
+            await OpenDescriptors.expectNoLeak(from: baseline, "10,000 messages")
+        }
+
+        @Test func aThousandConcurrentRequestsAllGetTheirOwnReply() async throws {
+            let baseline = OpenDescriptors.count()
+            do {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let server = XPCServer(listener: listener, maximumConcurrentMessagesPerConnection: 128) { received, _ in
+                await Task.yield()
+                return ["answer": .int64((received.message["n"]?.int64Value ?? 0) * 2)]
+            }
+            let serving = Task { await server.run() }
+            let connection = XPCConnection(endpoint: endpoint)
+            let answers = try await withTimeout {
+                try await withThrowingTaskGroup(of: (Int64, Int64).self) { group in
+                    for n in 0..<1000 {
+                        group.addTask {
+                            let reply = try await connection.sendRequest(["n": .int64(Int64(n))])
+                            return (Int64(n), reply["answer"]?.int64Value ?? -1)
+                        }
+                    }
+                    var answers: [Int64: Int64] = [:]
+                    for try await (n, answer) in group { answers[n] = answer }
+                    return answers
+                }
+            }
+            #expect(answers.count == 1000)
+            #expect(answers.allSatisfy { $0.value == $0.key * 2 })
+            connection.cancel()
+            server.cancel()
+            await serving.value
+            }
+            await OpenDescriptors.expectNoLeak(from: baseline, "1,000 concurrent requests")
+        }
+
+        @Test func typedValuesTravelThroughTheCodableBridge() async throws {
+            struct Sum: Codable, Sendable { var a: Int; var b: Int; var tag: UUID }
+            struct Total: Codable, Sendable { var sum: Int; var tag: UUID }
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let server = XPCServer(listener: listener) { received, _ in
+                let request = try received.decode(Sum.self)
+                try received.reply(encoding: Total(sum: request.a + request.b, tag: request.tag))
+                return nil
+            }
+            let serving = Task { await server.run() }
+            let connection = XPCConnection(endpoint: endpoint)
+            let tag = UUID()
+            let total = try await withTimeout {
+                try await connection.sendRequest(encoding: Sum(a: 40, b: 2, tag: tag), decoding: Total.self)
+            }
+            #expect(total.sum == 42)
+            #expect(total.tag == tag)
+            connection.cancel()
+            server.cancel()
+            await serving.value
+        }
+
+        @Test func aRequestReleasedWithoutAReplyFailsWithNoReply() async throws {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let server = XPCServer(listener: listener) { _, _ in nil }
+            let serving = Task { await server.run() }
+            let connection = XPCConnection(endpoint: endpoint)
+            await #expect(throws: XPCTransportError.noReply) {
+                try await withTimeout { try await connection.sendRequest(["op": "ignored"]) }
+            }
+            connection.cancel()
+            server.cancel()
+            await serving.value
+        }
+
+        @Test func aReplyThatIsNotADictionaryIsRejectedOnBothSides() async throws {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let server = XPCServer(listener: listener) { received, _ in
+                #expect(throws: XPCTransportError.replyNotDictionary(.int64)) { try received.reply(5) }
+                #expect(throws: XPCTransportError.replyNotExpected) {
+                    try XPCReceivedMessage(message: nil, attachments: [], messageID: 1, replyContext: nil).reply([:])
+                }
+                try received.reply(["ok": true])
+                #expect(throws: XPCTransportError.alreadyReplied) { try received.reply(["again": true]) }
+                return nil
+            }
+            let serving = Task { await server.run() }
+            let connection = XPCConnection(endpoint: endpoint)
+            let reply = try await withTimeout { try await connection.sendRequest(["op": "x"]) }
+            #expect(reply == ["ok": true])
+            connection.cancel()
+            server.cancel()
+            await serving.value
+        }
+
+        @Test func suspendHoldsDeliveryAndAnUnbalancedResumeThrows() async throws {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let accepted = Task { () -> XPCConnection? in
+                for await connection in listener.connections { return connection }
+                return nil
+            }
+            let client = XPCConnection(endpoint: endpoint)
+            #expect(throws: XPCTransportError.unbalancedResume) { try client.resume() }
+            try client.send(["n": 1])
+            let server = try #require(try await withTimeout { await accepted.value })
+            server.suspend()
+            server.suspend()
+            try client.send(["n": 2])
+            let early = Task { await collectMessages(server, count: 2) }
+            try await Task.sleep(nanoseconds: 50_000_000)
+            try server.resume()
+            try server.resume()
+            let (messages, error) = try await withTimeout { await early.value }
+            #expect(error == nil)
+            #expect(messages.map { $0.message["n"] } == [1, 2])
+            #expect(throws: XPCTransportError.unbalancedResume) { try server.resume() }
+            client.cancel()
+            #expect(await firstError(of: server) == .connectionClosed)
+            #expect(throws: XPCTransportError.cancelled) { try client.send(["late": true]) }
+            server.cancel()
+            listener.cancel()
+        }
+
+        @Test func settingsAfterFirstUseAreRefused() async throws {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let connection = XPCConnection(endpoint: endpoint)
+            connection.activate()
+            #expect(throws: XPCTransportError.alreadyActivated) { try connection.setPeerRequirement(.userID(0)) }
+            listener.activate()
+            #expect(throws: XPCTransportError.alreadyActivated) { try listener.setPeerRequirement(.userID(0)) }
+            connection.cancel()
+            listener.cancel()
+        }
+
+        @Test func aCancelledRequestTaskEndsWithCancelled() async throws {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            listener.activate()  // accepts, but nobody answers
+            let connection = XPCConnection(endpoint: endpoint)
+            let request = Task { try await connection.sendRequest(["op": "never answered"]) }
+            try await Task.sleep(nanoseconds: 20_000_000)
+            request.cancel()
+            await #expect(throws: XPCTransportError.cancelled) { try await withTimeout { try await request.value } }
+            connection.cancel()
+            listener.cancel()
+        }
+
+        @Test func aListenerReplacesAStaleSocketAndUnlinksItsPathOnCancel() async throws {
+            let scratch = try ScratchDirectory()
+            defer { scratch.remove() }
+            let path = scratch.socket()
+            let first = try XPCListener(socketPath: path)
+            #expect(throws: XPCTransportError.system(.addressInUse, during: .bind)) { try XPCListener(socketPath: path) }
+            first.cancel()
+            #expect(!FileManager.default.fileExists(atPath: path))
+            // A socket file left behind by a listener that died.
+            let stale = try Platform.makeSocket(type: Platform.streamSocketType)
+            try Platform.bind(stale, toPath: path)
+            Platform.close(stale)
+            let second = try XPCListener(socketPath: path)
+            second.cancel()
+            #expect(throws: XPCTransportError.invalidSocketPath(String(repeating: "x", count: 200), maximumLength: Platform.maximumSocketPathLength)) {
+                try XPCListener(socketPath: String(repeating: "x", count: 200))
+            }
+        }
+
+        @Test func connectingToNothingIsAnErrorEvent() async throws {
+            let scratch = try ScratchDirectory()
+            defer { scratch.remove() }
+            let connection = XPCConnection(socketPath: scratch.socket("absent.sock"))
+            await #expect(throws: XPCTransportError.system(.noSuchFileOrDirectory, during: .connect)) {
+                try await withTimeout { try await connection.sendRequest(["op": "x"]) }
+            }
+            #expect(await firstError(of: connection) == .system(.noSuchFileOrDirectory, during: .connect))
+        }
+    }
+}
