@@ -26,7 +26,7 @@ started=$SECONDS
 echo "== dependencies"
 if ! pkg-config --exists msgpack 2>/dev/null; then
     apt-get update
-    apt-get install -y libmsgpack-dev pkg-config
+    DEBIAN_FRONTEND=noninteractive apt-get install -y libmsgpack-dev pkg-config
 fi
 python3 -c 'import msgpack' 2>/dev/null || python3 -m pip install msgpack
 # The interpreter itself, not a version manager's shim: it starts several times faster.

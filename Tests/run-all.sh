@@ -5,6 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== dependencies"
+# msgpack-c for the C interop tool and the differential fuzzer; Python's msgpack for the Python
+# interop module (python3 here may be a pyenv interpreter that Debian's python3-msgpack cannot reach).
+if ! { command -v pkg-config >/dev/null && pkg-config --exists msgpack; }; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y libmsgpack-dev pkg-config
+fi
+python3 -c 'import msgpack' 2>/dev/null || python3 -m pip install msgpack
+
 echo "== swift build"
 swift build --build-tests
 
@@ -39,3 +48,6 @@ done
 "$xpcwire" demo >/dev/null
 "$xpcwire" validate - <Fixtures/v1/every-variant.bin >/dev/null
 echo "CLI checks passed: $(ls Fixtures/v1/*.bin | wc -l) valid, $(ls Fixtures/invalid/*.bin | wc -l) invalid, $(ls Fixtures/noncanonical/*.bin | wc -l) non-canonical fixtures"
+
+echo "== cross-language interop (C on msgpack-c, Python on msgpack)"
+bash Interop/run.sh "$xpcwire"
