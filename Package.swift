@@ -46,6 +46,16 @@ let package = Package(
             ],
             resources: []
         ),
+        // msgpack-c, for the interop tests only (Debian libmsgpack-dev); the library never links it.
+        .systemLibrary(
+            name: "CMsgPack",
+            pkgConfig: "msgpack",
+            providers: [.apt(["libmsgpack-dev"])]
+        ),
+        .testTarget(
+            name: "XPCWireInteropTests",
+            dependencies: ["XPCWire", "CMsgPack"]
+        ),
         .testTarget(
             name: "XPCWireTransportTests",
             dependencies: [
