@@ -9,7 +9,7 @@ struct XPCWireCommand: ParsableCommand {
         abstract: "Inspect, validate and produce XPCWire messages (see SPEC.md).",
         discussion: "FILE arguments read standard input when given as '-'.",
         version: "xpcwire 0.1.0, format \(XPCWireVersion.current)",
-        subcommands: [Dump.self, JSON.self, Encode.self, Validate.self, Demo.self, Random.self, Serve.self, Send.self]
+        subcommands: [Dump.self, JSON.self, Encode.self, Validate.self, Demo.self, Random.self, Serve.self, Send.self, Schema.self]
     )
 }
 
