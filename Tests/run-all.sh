@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every XPCWire check: the Swift unit, fixture and property tests, then the CLI over the
-# golden fixtures. Installs what it needs when it is missing. This is the README's test command
-# and the whole of CI (.ci/run).
+# golden fixtures, then each fuzz target for a minute. Installs what it needs when it is missing.
+# This is the README's test command and the whole of CI (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,3 +51,10 @@ echo "CLI checks passed: $(ls Fixtures/v1/*.bin | wc -l) valid, $(ls Fixtures/in
 
 echo "== cross-language interop (C on msgpack-c, Python on msgpack)"
 bash Interop/run.sh "$xpcwire"
+
+echo "== fuzzing: each libFuzzer target for 60 seconds (Fuzz/run.sh)"
+# libFuzzer comes with the swift.org toolchain (lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a), so
+# nothing is installed for it; FuzzDifferential needs msgpack-c, installed above. A crash, leak,
+# timeout or out-of-memory fails the run; the log shows the input (hex and Base64).
+bash Fuzz/run.sh FuzzDecode 60
+bash Fuzz/run.sh FuzzDifferential 60

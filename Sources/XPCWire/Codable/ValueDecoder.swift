@@ -9,12 +9,29 @@ import SystemPackage
 struct ValueDecoder: Decoder, SingleValueDecodingContainer {
     let state: DecodingState
     let message: XPCMessage
-    let codingPath: [any CodingKey]
+    /// The path of the container this value is in, and the value's key there (`nil` at the root):
+    /// ``codingPath`` is assembled from them only when asked for (errors, nested containers), so
+    /// decoding a field or an element allocates no path.
+    private let parentPath: [any CodingKey]
+    private let key: (any CodingKey)?
 
     init(state: DecodingState, message: XPCMessage, codingPath: [any CodingKey]) {
         self.state = state
         self.message = message
-        self.codingPath = codingPath
+        self.parentPath = codingPath
+        self.key = nil
+    }
+
+    private init(state: DecodingState, message: XPCMessage, parentPath: [any CodingKey], key: any CodingKey) {
+        self.state = state
+        self.message = message
+        self.parentPath = parentPath
+        self.key = key
+    }
+
+    var codingPath: [any CodingKey] {
+        guard let key else { return parentPath }
+        return parentPath + [key]
     }
 
     var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
@@ -39,7 +56,12 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     /// A decoder for a value nested at `key`.
     func nested(_ message: XPCMessage, at key: any CodingKey) -> ValueDecoder {
-        ValueDecoder(state: state, message: message, codingPath: codingPath + [key])
+        ValueDecoder(state: state, message: message, parentPath: codingPath, key: key)
+    }
+
+    /// A decoder for a value nested at `key` of a container whose path is `containerPath`.
+    func nested(_ message: XPCMessage, in containerPath: [any CodingKey], at key: any CodingKey) -> ValueDecoder {
+        ValueDecoder(state: state, message: message, parentPath: containerPath, key: key)
     }
 
     // MARK: Errors that name the expected and the found variant
@@ -125,13 +147,47 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try unbox(type) }
 
-    /// Decodes any value, mapping the native types first.
+    /// Decodes any value, mapping the standard scalars and the native types first.
+    ///
+    /// Generic containers such as `Array<Int>` hand their elements to `decode<T>`, so scalars
+    /// arrive here too; they are decoded directly (same results and errors as through `T(from:)`,
+    /// which would call the same `decode(_:)`). Only metatypes are compared, and nothing here
+    /// returns a `T?`, whose metadata an unspecialized generic would look up on every call.
     func unbox<T: Decodable>(_ type: T.Type) throws -> T {
-        if let special = try unboxSpecial(type) { return special }
+        if T.self == Int.self { return reinterpret(try decode(Int.self), as: T.self) }
+        if T.self == String.self { return reinterpret(try decode(String.self), as: T.self) }
+        if T.self == Bool.self { return reinterpret(try decode(Bool.self), as: T.self) }
+        if T.self == Double.self { return reinterpret(try decode(Double.self), as: T.self) }
+        if T.self == Int64.self { return reinterpret(try decode(Int64.self), as: T.self) }
+        if T.self == UInt64.self { return reinterpret(try decode(UInt64.self), as: T.self) }
+        if T.self == Int32.self { return reinterpret(try decode(Int32.self), as: T.self) }
+        if T.self == UInt32.self { return reinterpret(try decode(UInt32.self), as: T.self) }
+        if T.self == UInt.self { return reinterpret(try decode(UInt.self), as: T.self) }
+        if T.self == Int16.self { return reinterpret(try decode(Int16.self), as: T.self) }
+        if T.self == UInt16.self { return reinterpret(try decode(UInt16.self), as: T.self) }
+        if T.self == Int8.self { return reinterpret(try decode(Int8.self), as: T.self) }
+        if T.self == UInt8.self { return reinterpret(try decode(UInt8.self), as: T.self) }
+        if T.self == Float.self { return reinterpret(try decode(Float.self), as: T.self) }
+        if Self.mayBeSpecial(T.self) { return try unboxSpecial(type) }
         return try T(from: self)
     }
 
-    private func unboxSpecial<T: Decodable>(_ type: T.Type) throws -> T? {
+    /// `T` may be one of the types ``unboxSpecial(_:)`` maps: only then are its checks made.
+    @inline(__always)
+    private static func mayBeSpecial<T>(_: T.Type) -> Bool {
+        T.self == Date.self || T.self == UUID.self || T.self == Data.self || T.self == URL.self
+            || T.self == FileDescriptor.self || T.self == XPCEndpointHandle.self || T.self == XPCMessage.self
+    }
+
+    /// The native mappings, or `T(from:)` for a type that only looked special. Kept out of line:
+    /// its `T?` casts would otherwise make every `unbox` call look up `Optional<T>`'s metadata.
+    @inline(never)
+    private func unboxSpecial<T: Decodable>(_ type: T.Type) throws -> T {
+        if let special = try unboxNative(type) { return special }
+        return try T(from: self)
+    }
+
+    private func unboxNative<T: Decodable>(_ type: T.Type) throws -> T? {
         switch type {
         case is Date.Type:
             guard case .date(let date) = message else { throw mismatch(type, expected: "date") }
@@ -202,7 +258,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
                 codingPath: codingPath,
                 debugDescription: "No value for key \(XPCMessage.quoted(key.stringValue)) in a dictionary of \(dictionary.count)."))
         }
-        return decoder.nested(message, at: key)
+        return decoder.nested(message, in: codingPath, at: key)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try value(for: key).decodeNil() }
@@ -244,7 +300,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private func superDecoder(named key: any CodingKey) throws -> any Decoder {
         let name = key.stringValue
         usage?.used.insert(Array(name.utf8))
-        return decoder.nested(dictionary[name] ?? .null, at: key)
+        return decoder.nested(dictionary[name] ?? .null, in: codingPath, at: key)
     }
 }
 
@@ -272,7 +328,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
                 codingPath: codingPath + [key],
                 debugDescription: "Unkeyed container is at its end: it has \(elements.count) elements."))
         }
-        let value = try body(decoder.nested(elements[currentIndex], at: key))
+        let value = try body(decoder.nested(elements[currentIndex], in: codingPath, at: key))
         currentIndex += 1
         return value
     }

@@ -51,39 +51,72 @@ final class ValueEncoder: Encoder, SingleValueEncodingContainer {
     // MARK: Boxing values (SPEC §9.1)
 
     /// Converts any encodable value to a future, mapping the native types first.
-    func box<T: Encodable>(_ value: T, at path: [any CodingKey]) throws -> EncodingFuture {
+    ///
+    /// `path` is built only when it is needed: for a nested encoder, or for an error.
+    func box<T: Encodable>(_ value: T, at path: @autoclosure () -> [any CodingKey]) throws -> EncodingFuture {
+        if let scalar = Self.boxScalar(value) { return .value(scalar) }
         if let special = try boxSpecial(value, at: path) { return .value(special) }
-        let encoder = ValueEncoder(state: state, codingPath: path)
+        let encoder = ValueEncoder(state: state, codingPath: path())
         try value.encode(to: encoder)
         return encoder.future ?? .dictionary(DictionaryStorage())
     }
 
+    /// The standard scalars, which would otherwise each need a nested encoder: `Array<Int>` and
+    /// other generic containers hand their elements to `encode<T>` rather than `encode(Int)`.
+    /// Gated by comparing metatypes, which costs far less than a dynamic cast.
+    @inline(__always)
+    static func boxScalar<T>(_ value: T) -> XPCMessage? {
+        if let value = exactly(value, as: Int.self) { return .int64(Int64(value)) }
+        if let value = exactly(value, as: Bool.self) { return .bool(value) }
+        if let value = exactly(value, as: Double.self) { return .double(value) }
+        if let value = exactly(value, as: Int64.self) { return .int64(value) }
+        if let value = exactly(value, as: UInt64.self) { return .uint64(value) }
+        if let value = exactly(value, as: Int32.self) { return .int64(Int64(value)) }
+        if let value = exactly(value, as: UInt32.self) { return .uint64(UInt64(value)) }
+        if let value = exactly(value, as: UInt.self) { return .uint64(UInt64(value)) }
+        if let value = exactly(value, as: Int16.self) { return .int64(Int64(value)) }
+        if let value = exactly(value, as: UInt16.self) { return .uint64(UInt64(value)) }
+        if let value = exactly(value, as: Int8.self) { return .int64(Int64(value)) }
+        if let value = exactly(value, as: UInt8.self) { return .uint64(UInt64(value)) }
+        if let value = exactly(value, as: Float.self) { return .double(Double(value)) }
+        return nil
+    }
+
+    /// `T` may be one of the types ``boxSpecial(_:at:)`` maps: only then are its casts tried.
+    @inline(__always)
+    static func mayBeSpecial<T>(_: T.Type) -> Bool {
+        T.self == String.self || T.self == Date.self || T.self == UUID.self || T.self == Data.self
+            || T.self == URL.self || T.self == FileDescriptor.self || T.self == XPCEndpointHandle.self
+            || T.self == XPCMessage.self
+    }
+
     /// The native mappings: Foundation types, attachments, and `XPCMessage` itself.
-    private func boxSpecial<T: Encodable>(_ value: T, at path: [any CodingKey]) throws -> XPCMessage? {
+    private func boxSpecial<T: Encodable>(_ value: T, at path: () -> [any CodingKey]) throws -> XPCMessage? {
+        guard Self.mayBeSpecial(T.self) else { return nil }
         switch value {
-        case let string as String: return try boxString(string, at: path)
+        case let string as String: return try boxString(string, at: path())
         case let date as Date:
             do {
                 return .date(try XPCDate(date))
             } catch {
                 throw EncodingError.invalidValue(date, EncodingError.Context(
-                    codingPath: path, debugDescription: "\(error)", underlyingError: error))
+                    codingPath: path(), debugDescription: "\(error)", underlyingError: error))
             }
         case let uuid as UUID: return .uuid(uuid)
         case let data as Data: return .data([UInt8](data))
-        case let url as URL: return try boxString(url.absoluteString, at: path)
-        case let descriptor as FileDescriptor: return .fd(slot: try state.attach(.fd(descriptor), codingPath: path))
+        case let url as URL: return try boxString(url.absoluteString, at: path())
+        case let descriptor as FileDescriptor: return .fd(slot: try state.attach(.fd(descriptor), codingPath: path()))
         case let endpoint as XPCEndpointHandle:
-            return .endpoint(slot: try state.attach(.endpoint(endpoint), codingPath: path))
+            return .endpoint(slot: try state.attach(.endpoint(endpoint), codingPath: path()))
         case let message as XPCMessage: return message
         default: return nil
         }
     }
 
-    func boxString(_ string: String, at path: [any CodingKey]) throws -> XPCMessage {
-        guard !string.utf8.contains(0) else {
+    func boxString(_ string: String, at path: @autoclosure () -> [any CodingKey]) throws -> XPCMessage {
+        guard !UTF8Validation.containsNUL(string) else {
             throw EncodingError.invalidValue(string, EncodingError.Context(
-                codingPath: path, debugDescription: "Strings cannot contain U+0000 (SPEC §2.3); encode the bytes as Data."))
+                codingPath: path(), debugDescription: "Strings cannot contain U+0000 (SPEC §2.3); encode the bytes as Data."))
         }
         return .string(string)
     }
@@ -122,7 +155,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func checkedKey(_ key: Key) throws -> String {
         let name = key.stringValue
-        guard !name.utf8.contains(0) else {
+        guard !UTF8Validation.containsNUL(name) else {
             throw EncodingError.invalidValue(name, EncodingError.Context(
                 codingPath: codingPath + [key], debugDescription: "Keys cannot contain U+0000 (SPEC §2.3)."))
         }
@@ -203,7 +236,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     /// Records a key with U+0000 for the end of encoding, where containers cannot throw.
     private func deferCheck(of key: Key) {
-        guard encoder.state.deferredError == nil, key.stringValue.utf8.contains(0) else { return }
+        guard encoder.state.deferredError == nil, UTF8Validation.containsNUL(key.stringValue) else { return }
         encoder.state.deferredError = EncodingError.invalidValue(key.stringValue, EncodingError.Context(
             codingPath: codingPath + [key], debugDescription: "Keys cannot contain U+0000 (SPEC §2.3)."))
     }
@@ -308,18 +341,38 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     }
 }
 
+/// `value` as a `U` when `T` is exactly `U`; `nil` otherwise. Compares metatypes, never casts.
+@inline(__always)
+func exactly<T, U>(_ value: T, as _: U.Type) -> U? {
+    guard T.self == U.self else { return nil }
+    return reinterpret(value, as: U.self)
+}
+
+/// `value`, whose type `T` the caller has checked is `U` (`T.self == U.self`), as a `U`.
+///
+/// The Codable bridge's only unsafe operation: a no-op between identical types, which lets an
+/// unspecialized generic hand a scalar over without a dynamic cast. Called only behind that check.
+@inline(__always)
+func reinterpret<T, U>(_ value: T, as _: U.Type) -> U {
+    unsafeBitCast(value, to: U.self)
+}
+
 /// The coding keys the bridge makes itself: array indices and `super`.
 struct XPCCodingKey: CodingKey, Sendable {
-    let stringValue: String
+    /// The name of a string key; `nil` for an index key, whose name is made when asked for.
+    private let name: String?
     let intValue: Int?
 
+    /// `Index 3` for index 3: formatted only when a path is printed, not for every element.
+    var stringValue: String { name ?? "Index \(intValue ?? 0)" }
+
     init(stringValue: String) {
-        self.stringValue = stringValue
+        self.name = stringValue
         self.intValue = nil
     }
 
     init(intValue: Int) {
-        self.stringValue = "Index \(intValue)"
+        self.name = nil
         self.intValue = intValue
     }
 

@@ -124,11 +124,11 @@ final class EncodingState {
     }
 
     /// Adds an attachment and returns its slot.
-    func attach(_ attachment: XPCAttachment, codingPath: [any CodingKey]) throws -> UInt16 {
+    func attach(_ attachment: XPCAttachment, codingPath: @autoclosure () -> [any CodingKey]) throws -> UInt16 {
         // Slot indices are 16-bit: 65,535 attachments at most (SPEC §3.1).
         guard attachments.count < Int(UInt16.max) else {
             throw EncodingError.invalidValue(attachment, EncodingError.Context(
-                codingPath: codingPath, debugDescription: "More than 65,535 attachments in one message."))
+                codingPath: codingPath(), debugDescription: "More than 65,535 attachments in one message."))
         }
         attachments.append(attachment)
         return UInt16(attachments.count - 1)

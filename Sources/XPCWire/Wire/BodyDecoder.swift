@@ -71,6 +71,12 @@ struct BodyDecoder {
         // Frames are changed in place (`stack[top]`), never copied out and back: a copy would
         // retain and release every array in it once per value.
         var stack: [Frame] = []
+        // Capacity reserved for declared counts, in elements, over the whole decode. The elements
+        // of all containers are distinct values of at least one byte each, so valid input never
+        // declares more than the body has bytes; hostile nested claims, each checked only against
+        // the bytes left, could otherwise reserve depth × input size (SPEC §6.3). Past the budget,
+        // containers simply grow as they fill.
+        var reservationBudget = reader.end - reader.position
         while true {
             if let top = stack.indices.last, stack[top].isMap, stack[top].pendingKey == nil {
                 try readKey(into: &stack[top])
@@ -89,7 +95,10 @@ struct BodyDecoder {
                     break
                 }
                 var frame = Frame(offset: itemOffset, isMap: isMap, remaining: count)
-                if isMap { frame.entries.reserveCapacity(count) } else { frame.elements.reserveCapacity(count) }
+                if count <= reservationBudget {
+                    reservationBudget -= count
+                    if isMap { frame.entries.reserveCapacity(count) } else { frame.elements.reserveCapacity(count) }
+                }
                 stack.append(frame)
                 continue
             }

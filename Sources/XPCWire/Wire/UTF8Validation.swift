@@ -43,6 +43,18 @@ enum UTF8Validation {
         return (nil, highBits & 0x8080_8080_8080_8080 == 0)
     }
 
+    /// `true` if some byte is zero; eight bytes at a time.
+    @inline(__always)
+    static func containsNUL(_ span: UnsafeRawBufferPointer) -> Bool {
+        scan(span).firstNUL != nil
+    }
+
+    /// `true` if the string holds U+0000; eight bytes at a time for contiguous strings.
+    static func containsNUL(_ string: String) -> Bool {
+        let utf8 = string.utf8
+        return utf8.withContiguousStorageIfAvailable { containsNUL(UnsafeRawBufferPointer($0)) } ?? utf8.contains(0)
+    }
+
     /// The index of the first byte that starts an invalid sequence (RFC 3629 well-formedness:
     /// no overlongs, no surrogates, nothing above U+10FFFF), or `nil` if the bytes are valid.
     static func firstInvalidByte(in span: UnsafeRawBufferPointer) -> Int? {

@@ -31,45 +31,114 @@ enum WireEncoding {
     }
 }
 
-/// Appends canonical MessagePack to one growing buffer (SPEC §4, §5).
+/// Writes canonical MessagePack into one buffer of a size computed beforehand (SPEC §4, §5).
+///
+/// This is the encoder's only unsafe pointer work. Every store is bounds-checked: a write that
+/// does not fit is dropped, but `position` still advances, so `bytes(capacity:_:)` learns the
+/// size actually needed and writes again into a buffer of that size. A correct size estimate
+/// (the encoder's first pass) therefore costs exactly one allocation, and a wrong one costs time,
+/// never memory safety.
 struct WireWriter {
-    var bytes: [UInt8]
+    /// Where the bytes go; `count` is the capacity.
+    private let buffer: UnsafeMutableRawBufferPointer
+    /// Bytes written so far, including any that did not fit.
+    private(set) var position = 0
 
-    init(reservingCapacity capacity: Int = 64) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+    private init(buffer: UnsafeMutableRawBufferPointer) {
+        self.buffer = buffer
+    }
+
+    /// Runs `write` on a writer over a new array of `capacity` bytes and returns what it wrote.
+    ///
+    /// `write` must write the same bytes every time it is called: when it writes more than
+    /// `capacity`, it is called again with exactly the room it needed.
+    static func bytes(capacity: Int, _ write: (inout WireWriter) -> Void) -> [UInt8] {
+        var capacity = max(capacity, 0)
+        while true {
+            var needed = 0
+            let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
+                var writer = WireWriter(buffer: UnsafeMutableRawBufferPointer(buffer))
+                write(&writer)
+                needed = writer.position
+                initializedCount = min(writer.position, buffer.count)
+            }
+            if needed <= capacity { return bytes }
+            capacity = needed
+        }
     }
 
     @inline(__always)
     mutating func append(_ byte: UInt8) {
-        bytes.append(byte)
+        if position < buffer.count {
+            buffer.storeBytes(of: byte, toByteOffset: position, as: UInt8.self)
+        }
+        position &+= 1
     }
 
     @inline(__always)
     mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        let size = MemoryLayout<T>.size
+        if size <= buffer.count &- position {
+            buffer.storeBytes(of: value.bigEndian, toByteOffset: position, as: T.self)
+        }
+        position &+= size
     }
 
-    mutating func writeInt64(_ value: Int64) {
-        let format = WireEncoding.signedFormat(for: value)
-        append(format)
-        switch format {
-        case WireFormat.int8: appendBigEndian(Int8(truncatingIfNeeded: value))
-        case WireFormat.int16: appendBigEndian(Int16(truncatingIfNeeded: value))
-        case WireFormat.int32: appendBigEndian(Int32(truncatingIfNeeded: value))
-        case WireFormat.int64: appendBigEndian(value)
-        default: break  // fixint: the format byte is the value
+    @inline(__always)
+    mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {
+        if bytes.count <= buffer.count &- position, let source = bytes.baseAddress, let target = buffer.baseAddress {
+            (target + position).copyMemory(from: source, byteCount: bytes.count)
+        }
+        position &+= bytes.count
+    }
+
+    mutating func append(contentsOf bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append(contentsOf: $0) }
+    }
+
+    /// A string: its header in the shortest form, then its UTF-8 bytes in one copy.
+    mutating func write(string: String) {
+        let utf8 = string.utf8
+        writeStringHeader(length: utf8.count)
+        let copied: Void? = utf8.withContiguousStorageIfAvailable { append(contentsOf: UnsafeRawBufferPointer($0)) }
+        if copied == nil {
+            for byte in utf8 { append(byte) }
         }
     }
 
+    /// An int64 in its canonical form (SPEC §4.2.1): the first form that holds it.
+    mutating func writeInt64(_ value: Int64) {
+        if value >= -32, value <= 127 {
+            append(UInt8(truncatingIfNeeded: value))  // positive or negative fixint
+        } else if value == Int64(Int8(truncatingIfNeeded: value)) {
+            append(WireFormat.int8)
+            append(UInt8(truncatingIfNeeded: value))
+        } else if value == Int64(Int16(truncatingIfNeeded: value)) {
+            append(WireFormat.int16)
+            appendBigEndian(Int16(truncatingIfNeeded: value))
+        } else if value == Int64(Int32(truncatingIfNeeded: value)) {
+            append(WireFormat.int32)
+            appendBigEndian(Int32(truncatingIfNeeded: value))
+        } else {
+            append(WireFormat.int64)
+            appendBigEndian(value)
+        }
+    }
+
+    /// A uint64 in its canonical form (SPEC §4.2.2): always an unsigned form, never a fixint.
     mutating func writeUInt64(_ value: UInt64) {
-        let format = WireEncoding.unsignedFormat(for: value)
-        append(format)
-        switch format {
-        case WireFormat.uint8: append(UInt8(truncatingIfNeeded: value))
-        case WireFormat.uint16: appendBigEndian(UInt16(truncatingIfNeeded: value))
-        case WireFormat.uint32: appendBigEndian(UInt32(truncatingIfNeeded: value))
-        default: appendBigEndian(value)
+        if value <= 0xff {
+            append(WireFormat.uint8)
+            append(UInt8(truncatingIfNeeded: value))
+        } else if value <= 0xffff {
+            append(WireFormat.uint16)
+            appendBigEndian(UInt16(truncatingIfNeeded: value))
+        } else if value <= 0xffff_ffff {
+            append(WireFormat.uint32)
+            appendBigEndian(UInt32(truncatingIfNeeded: value))
+        } else {
+            append(WireFormat.uint64)
+            appendBigEndian(value)
         }
     }
 
@@ -79,6 +148,7 @@ struct WireWriter {
     }
 
     /// Writes a str/bin/array/map header in its shortest form; `length` is at most `UInt32.max`.
+    @inline(__always)
     mutating func writeHeader(
         length: Int, fix: (base: UInt8, limit: Int)?, form8: UInt8?, form16: UInt8, form32: UInt8
     ) {
@@ -115,7 +185,7 @@ struct WireWriter {
     mutating func writeUUID(_ uuid: UUID) {
         append(WireFormat.fixext16)
         append(UInt8(bitPattern: WireFormat.extUUID))
-        withUnsafeBytes(of: uuid.uuid) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: uuid.uuid) { append(contentsOf: $0) }
     }
 
     mutating func writeDate(_ date: XPCDate) {
@@ -129,4 +199,42 @@ struct WireWriter {
         append(UInt8(bitPattern: type))
         appendBigEndian(slot)
     }
+}
+
+/// The encoded size of each form (SPEC §4), for the encoder's sizing pass.
+enum WireSize {
+    static func int64(_ value: Int64) -> Int {
+        switch WireEncoding.signedFormat(for: value) {
+        case WireFormat.int8: 2
+        case WireFormat.int16: 3
+        case WireFormat.int32: 5
+        case WireFormat.int64: 9
+        default: 1
+        }
+    }
+
+    static func uint64(_ value: UInt64) -> Int {
+        switch WireEncoding.unsignedFormat(for: value) {
+        case WireFormat.uint8: 2
+        case WireFormat.uint16: 3
+        case WireFormat.uint32: 5
+        default: 9
+        }
+    }
+
+    /// A str/bin/array/map header: 1 byte for a fix form, else the format byte and a 1-, 2- or 4-byte length.
+    static func header(length: Int, fixLimit: Int, hasForm8: Bool) -> Int {
+        if length < fixLimit { return 1 }
+        if hasForm8, length <= 0xff { return 2 }
+        return length <= 0xffff ? 3 : 5
+    }
+
+    static func string(length: Int) -> Int { header(length: length, fixLimit: 32, hasForm8: true) + length }
+    static func data(length: Int) -> Int { header(length: length, fixLimit: 0, hasForm8: true) + length }
+    static func array(count: Int) -> Int { header(length: count, fixLimit: 16, hasForm8: false) }
+    static func map(count: Int) -> Int { header(length: count, fixLimit: 16, hasForm8: false) }
+    static let double = 9
+    static let uuid = 18
+    static let date = 10
+    static let slot = 4
 }

@@ -23,9 +23,9 @@ public struct XPCWireEncoder: Sendable {
     /// to it, and every slot from 0 to the highest one used must be referenced.
     public func encode(_ message: XPCMessage) throws(XPCWireEncodingError) -> [UInt8] {
         var body = BodyEncoder(maximumDepth: options.maximumDepth)
-        try body.encode(message)
+        let bodyLength = try body.measure(message)
         let slots = try body.slotTable()
-        return try Self.envelope(body: body.writer.bytes, slots: slots)
+        return try Self.envelope(message, bodyLength: bodyLength, slots: slots)
     }
 
     /// Encodes a message into a complete envelope, checking that `attachments` fill its slots.
@@ -34,11 +34,11 @@ public struct XPCWireEncoder: Sendable {
     ///   kinds differ from the slots the message refers to.
     public func encode(_ message: XPCMessage, attachments: [XPCAttachment]) throws(XPCWireEncodingError) -> [UInt8] {
         var body = BodyEncoder(maximumDepth: options.maximumDepth)
-        try body.encode(message)
+        let bodyLength = try body.measure(message)
         let slots = try body.slotTable()
-        let kinds = attachments.map(\.kind)
-        guard kinds == slots else { throw .attachmentsMismatch(slots: slots, attachments: kinds) }
-        return try Self.envelope(body: body.writer.bytes, slots: slots)
+        let matches = attachments.count == slots.count && zip(attachments, slots).allSatisfy { $0.kind == $1 }
+        guard matches else { throw .attachmentsMismatch(slots: slots, attachments: attachments.map(\.kind)) }
+        return try Self.envelope(message, bodyLength: bodyLength, slots: slots)
     }
 
     /// Encodes only the MessagePack body, without the envelope (SPEC §4).
@@ -47,30 +47,35 @@ public struct XPCWireEncoder: Sendable {
     /// needs the slot table of an envelope to be decoded again.
     public func encodeBody(_ message: XPCMessage) throws(XPCWireEncodingError) -> [UInt8] {
         var body = BodyEncoder(maximumDepth: options.maximumDepth)
-        try body.encode(message)
+        let bodyLength = try body.measure(message)
         _ = try body.slotTable()
-        return body.writer.bytes
+        return WireWriter.bytes(capacity: bodyLength) { writer in BodyEncoder.write(message, into: &writer) }
     }
 
-    /// Wraps a body in the 1.0 envelope: header, slot table, body (SPEC §3.1).
-    static func envelope(body: [UInt8], slots: [XPCSlotKind]) throws(XPCWireEncodingError) -> [UInt8] {
-        guard body.count <= Int(UInt32.max) else { throw .messageTooLarge(bodyLength: body.count) }
-        var writer = WireWriter(reservingCapacity: WireFormat.headerSize + slots.count + body.count)
-        writer.bytes.append(contentsOf: WireFormat.magic)
-        writer.append(WireFormat.majorVersion)
-        writer.append(WireFormat.minorVersion)
-        writer.appendBigEndian(UInt16(0))  // flags
-        writer.appendBigEndian(UInt16(truncatingIfNeeded: slots.count))
-        writer.appendBigEndian(UInt32(truncatingIfNeeded: body.count))
-        for slot in slots { writer.append(slot.rawValue) }
-        writer.bytes.append(contentsOf: body)
-        return writer.bytes
+    /// The 1.0 envelope of a measured message: header, slot table, body (SPEC §3.1), in one
+    /// allocation of exactly its size.
+    static func envelope(_ message: XPCMessage, bodyLength: Int, slots: [XPCSlotKind]) throws(XPCWireEncodingError) -> [UInt8] {
+        guard bodyLength <= Int(UInt32.max) else { throw .messageTooLarge(bodyLength: bodyLength) }
+        return WireWriter.bytes(capacity: WireFormat.headerSize + slots.count + bodyLength) { writer in
+            for byte in WireFormat.magic { writer.append(byte) }
+            writer.append(WireFormat.majorVersion)
+            writer.append(WireFormat.minorVersion)
+            writer.appendBigEndian(UInt16(0))  // flags
+            writer.appendBigEndian(UInt16(truncatingIfNeeded: slots.count))
+            writer.appendBigEndian(UInt32(truncatingIfNeeded: bodyLength))
+            for slot in slots { writer.append(slot.rawValue) }
+            BodyEncoder.write(message, into: &writer)
+        }
     }
 }
 
-/// Writes one message as a MessagePack body and collects the slots it refers to.
+/// Encodes one message as a MessagePack body in two passes.
+///
+/// ``measure(_:)`` walks the message once, checking everything that can fail (depth, lengths,
+/// U+0000, slot kinds) in the order errors are reported, collecting the slots, and adding up the
+/// exact body size. ``write(_:into:)`` then writes the bytes into a buffer of that size and
+/// cannot fail.
 struct BodyEncoder {
-    var writer = WireWriter()
     let maximumDepth: Int
     /// The kind each slot was first referenced as; `nil` for slots not referenced yet.
     var slots: [XPCSlotKind?] = []
@@ -79,8 +84,109 @@ struct BodyEncoder {
         self.maximumDepth = maximumDepth
     }
 
+    /// Checks that `message` can be encoded and records its slots, without producing bytes.
     mutating func encode(_ message: XPCMessage) throws(XPCWireEncodingError) {
-        try encode(message, depth: 0)
+        _ = try measure(message)
+    }
+
+    /// Checks that `message` can be encoded, records its slots, and returns its body size.
+    ///
+    /// The size saturates at `Int.max` instead of overflowing (only a message that shares storage
+    /// many times over could get there; it is then too large for any envelope).
+    mutating func measure(_ message: XPCMessage) throws(XPCWireEncodingError) -> Int {
+        // The quick pass finds the size, or that something is wrong; only then does the checked
+        // pass run, from the start, to report the first error with its path (the error paths
+        // cost a `do`/`catch` per element, which the quick pass does not pay).
+        if let size = quickMeasure(message, depth: 0) { return size }
+        slots.removeAll()
+        return try measure(message, depth: 0)
+    }
+
+    /// The body size, or `nil` when ``measure(_:depth:)`` would throw; records the slots.
+    private mutating func quickMeasure(_ message: XPCMessage, depth: Int) -> Int? {
+        switch message {
+        case .null, .bool: return 1
+        case .int64(let value): return WireSize.int64(value)
+        case .uint64(let value): return WireSize.uint64(value)
+        case .double: return WireSize.double
+        case .string(let value): return Self.quickMeasure(value)
+        case .data(let bytes):
+            guard bytes.count <= Int(UInt32.max) else { return nil }
+            return WireSize.data(length: bytes.count)
+        case .fd(let slot):
+            return quickReference(slot, as: .fd) ? WireSize.slot : nil
+        case .uuid: return WireSize.uuid
+        case .date: return WireSize.date
+        case .endpoint(let slot):
+            return quickReference(slot, as: .endpoint) ? WireSize.slot : nil
+        case .array(let elements):
+            guard depth < maximumDepth, elements.count <= Int(UInt32.max) else { return nil }
+            var size = WireSize.array(count: elements.count)
+            let complete: Bool = elements.withUnsafeBufferPointer { elements in
+                for index in elements.indices {
+                    // Scalars inline: most elements are, and a call per element costs more than they do.
+                    if let scalarSize = Self.scalarSize(elements[index]) {
+                        size &+= scalarSize  // at most 18 per element of an array that exists: no overflow
+                    } else if let elementSize = quickMeasure(elements[index], depth: depth + 1) {
+                        size = Self.adding(size, elementSize)
+                    } else {
+                        return false
+                    }
+                }
+                return true
+            }
+            return complete ? size : nil
+        case .dictionary(let dictionary):
+            guard depth < maximumDepth, dictionary.count <= Int(UInt32.max) else { return nil }
+            var size = WireSize.map(count: dictionary.count)
+            let complete: Bool = dictionary.storage.withUnsafeBufferPointer { entries in
+                for index in entries.indices {
+                    guard let keySize = Self.quickMeasure(entries[index].key) else { return false }
+                    size = Self.adding(size, keySize)
+                    if let scalarSize = Self.scalarSize(entries[index].value) {
+                        size = Self.adding(size, scalarSize)
+                    } else if let valueSize = quickMeasure(entries[index].value, depth: depth + 1) {
+                        size = Self.adding(size, valueSize)
+                    } else {
+                        return false
+                    }
+                }
+                return true
+            }
+            return complete ? size : nil
+        }
+    }
+
+    /// The size of a value that needs no checks and records no slot; `nil` for the others.
+    @inline(__always)
+    private static func scalarSize(_ message: XPCMessage) -> Int? {
+        switch message {
+        case .null, .bool: 1
+        case .int64(let value): WireSize.int64(value)
+        case .uint64(let value): WireSize.uint64(value)
+        case .double: WireSize.double
+        case .uuid: WireSize.uuid
+        case .date: WireSize.date
+        case .string, .data, .fd, .endpoint, .array, .dictionary: nil
+        }
+    }
+
+    private static func quickMeasure(_ string: String) -> Int? {
+        let utf8 = string.utf8
+        guard utf8.count <= Int(UInt32.max) else { return nil }
+        let hasNUL = utf8.withContiguousStorageIfAvailable { UTF8Validation.containsNUL(UnsafeRawBufferPointer($0)) }
+            ?? utf8.contains(0)
+        return hasNUL ? nil : WireSize.string(length: utf8.count)
+    }
+
+    private mutating func quickReference(_ slot: UInt16, as kind: XPCSlotKind) -> Bool {
+        let index = Int(slot)
+        if index >= slots.count {
+            slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
+        }
+        if let existing = slots[index], existing != kind { return false }
+        slots[index] = kind
+        return true
     }
 
     /// The slot table: every slot up to the highest referenced, each referenced.
@@ -95,60 +201,113 @@ struct BodyEncoder {
         return table
     }
 
-    private mutating func encode(_ message: XPCMessage, depth: Int) throws(XPCWireEncodingError) {
+    private mutating func measure(_ message: XPCMessage, depth: Int) throws(XPCWireEncodingError) -> Int {
+        switch message {
+        case .null, .bool: return 1
+        case .int64(let value): return WireSize.int64(value)
+        case .uint64(let value): return WireSize.uint64(value)
+        case .double: return WireSize.double
+        case .string(let value): return try measureString(value, path: [])
+        case .data(let bytes):
+            try Self.checkLength(bytes.count, path: [])
+            return WireSize.data(length: bytes.count)
+        case .fd(let slot):
+            try reference(slot, as: .fd)
+            return WireSize.slot
+        case .uuid: return WireSize.uuid
+        case .date: return WireSize.date
+        case .endpoint(let slot):
+            try reference(slot, as: .endpoint)
+            return WireSize.slot
+        case .array(let elements):
+            guard depth < maximumDepth else { throw .depthLimitExceeded(limit: maximumDepth, path: []) }
+            try Self.checkLength(elements.count, path: [])
+            var size = WireSize.array(count: elements.count)
+            for (index, element) in elements.enumerated() {
+                do {
+                    size = Self.adding(size, try measure(element, depth: depth + 1))
+                } catch {
+                    throw error.prepending(.index(index))
+                }
+            }
+            return size
+        case .dictionary(let dictionary):
+            guard depth < maximumDepth else { throw .depthLimitExceeded(limit: maximumDepth, path: []) }
+            try Self.checkLength(dictionary.count, path: [])
+            var size = WireSize.map(count: dictionary.count)
+            // XPCDictionary keeps its entries in canonical (UTF-8 byte) order already.
+            for entry in dictionary {
+                do {
+                    size = Self.adding(size, try measureString(entry.key, path: []))
+                    size = Self.adding(size, try measure(entry.value, depth: depth + 1))
+                } catch {
+                    throw error.prepending(.key(entry.key))
+                }
+            }
+            return size
+        }
+    }
+
+    private func measureString(_ string: String, path: XPCMessagePath) throws(XPCWireEncodingError) -> Int {
+        let utf8 = string.utf8
+        try Self.checkLength(utf8.count, path: path)
+        let hasNUL = utf8.withContiguousStorageIfAvailable { UTF8Validation.containsNUL(UnsafeRawBufferPointer($0)) }
+            ?? utf8.contains(0)
+        if hasNUL { throw .embeddedNUL(path: path) }
+        return WireSize.string(length: utf8.count)
+    }
+
+    /// Writes a measured message; every check was made by ``measure(_:)``.
+    static func write(_ message: XPCMessage, into writer: inout WireWriter) {
         switch message {
         case .null: writer.append(WireFormat.null)
         case .bool(let value): writer.append(value ? WireFormat.true : WireFormat.false)
         case .int64(let value): writer.writeInt64(value)
         case .uint64(let value): writer.writeUInt64(value)
         case .double(let value): writer.writeDouble(value)
-        case .string(let value): try writeString(value, path: [])
+        case .string(let value):
+            writer.write(string: value)
         case .data(let bytes):
-            try Self.checkLength(bytes.count, path: [])
             writer.writeDataHeader(length: bytes.count)
-            writer.bytes.append(contentsOf: bytes)
-        case .fd(let slot):
-            try reference(slot, as: .fd)
-            writer.writeSlot(slot, type: WireFormat.extFD)
+            writer.append(contentsOf: bytes)
+        case .fd(let slot): writer.writeSlot(slot, type: WireFormat.extFD)
         case .uuid(let uuid): writer.writeUUID(uuid)
         case .date(let date): writer.writeDate(date)
-        case .endpoint(let slot):
-            try reference(slot, as: .endpoint)
-            writer.writeSlot(slot, type: WireFormat.extEndpoint)
+        case .endpoint(let slot): writer.writeSlot(slot, type: WireFormat.extEndpoint)
         case .array(let elements):
-            guard depth < maximumDepth else { throw .depthLimitExceeded(limit: maximumDepth, path: []) }
-            try Self.checkLength(elements.count, path: [])
             writer.writeArrayHeader(count: elements.count)
-            for (index, element) in elements.enumerated() {
-                do {
-                    try encode(element, depth: depth + 1)
-                } catch {
-                    throw error.prepending(.index(index))
+            elements.withUnsafeBufferPointer { elements in
+                for index in elements.indices where !writeScalar(elements[index], into: &writer) {
+                    write(elements[index], into: &writer)
                 }
             }
         case .dictionary(let dictionary):
-            guard depth < maximumDepth else { throw .depthLimitExceeded(limit: maximumDepth, path: []) }
-            try Self.checkLength(dictionary.count, path: [])
             writer.writeMapHeader(count: dictionary.count)
-            // XPCDictionary keeps its entries in canonical (UTF-8 byte) order already.
-            for entry in dictionary {
-                do {
-                    try writeString(entry.key, path: [])
-                    try encode(entry.value, depth: depth + 1)
-                } catch {
-                    throw error.prepending(.key(entry.key))
+            dictionary.storage.withUnsafeBufferPointer { entries in
+                for index in entries.indices {
+                    writer.write(string: entries[index].key)
+                    if !writeScalar(entries[index].value, into: &writer) {
+                        write(entries[index].value, into: &writer)
+                    }
                 }
             }
         }
     }
 
-    private mutating func writeString(_ string: String, path: XPCMessagePath) throws(XPCWireEncodingError) {
-        let utf8 = string.utf8
-        try Self.checkLength(utf8.count, path: path)
-        let hasNUL = utf8.withContiguousStorageIfAvailable { $0.contains(0) } ?? utf8.contains(0)
-        if hasNUL { throw .embeddedNUL(path: path) }
-        writer.writeStringHeader(length: utf8.count)
-        writer.bytes.append(contentsOf: utf8)
+    /// Writes a fixed-size scalar inline and returns `true`; `false` (writing nothing) otherwise.
+    @inline(__always)
+    private static func writeScalar(_ message: XPCMessage, into writer: inout WireWriter) -> Bool {
+        switch message {
+        case .null: writer.append(WireFormat.null)
+        case .bool(let value): writer.append(value ? WireFormat.true : WireFormat.false)
+        case .int64(let value): writer.writeInt64(value)
+        case .uint64(let value): writer.writeUInt64(value)
+        case .double(let value): writer.writeDouble(value)
+        case .uuid(let uuid): writer.writeUUID(uuid)
+        case .date(let date): writer.writeDate(date)
+        case .string, .data, .fd, .endpoint, .array, .dictionary: return false
+        }
+        return true
     }
 
     private mutating func reference(_ slot: UInt16, as kind: XPCSlotKind) throws(XPCWireEncodingError) {
@@ -164,6 +323,12 @@ struct BodyEncoder {
 
     private static func checkLength(_ count: Int, path: XPCMessagePath) throws(XPCWireEncodingError) {
         guard count <= Int(UInt32.max) else { throw .lengthOverflow(count: count, path: path) }
+    }
+
+    @inline(__always)
+    private static func adding(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
     }
 }
 
