@@ -27,6 +27,16 @@ enum UTF8Order {
         return lhs.count == rhs.count ? 0 : (lhs.count < rhs.count ? -1 : 1)
     }
 
+    /// The next step of a merge of two key-sorted sequences: negative to take the left key,
+    /// positive to take the right, zero when they are equal; a finished side (`nil`) comes last.
+    static func mergeOrder(_ left: String?, _ right: String?) -> Int {
+        switch (left, right) {
+        case (nil, _): 1
+        case (_, nil): -1
+        case (let left?, let right?): compare(left, right)
+        }
+    }
+
     /// `true` when both strings have identical UTF-8 bytes.
     @inlinable
     static func equal(_ lhs: String, _ rhs: String) -> Bool {

@@ -279,14 +279,9 @@ private struct SchemaComparison {
         var readerIndex = 0
         var writerIndex = 0
         while readerIndex < readerFields.count || writerIndex < writerFields.count {
-            let order: Int
-            if readerIndex == readerFields.count {
-                order = 1
-            } else if writerIndex == writerFields.count {
-                order = -1
-            } else {
-                order = UTF8Order.compare(readerFields[readerIndex].name, writerFields[writerIndex].name)
-            }
+            let order = UTF8Order.mergeOrder(
+                readerIndex < readerFields.count ? readerFields[readerIndex].name : nil,
+                writerIndex < writerFields.count ? writerFields[writerIndex].name : nil)
             if order < 0 {
                 // A field only the reader declares.
                 let field = readerFields[readerIndex]

@@ -152,14 +152,9 @@ extension XPCSchema.Fields {
         var fieldIndex = 0
         var entryIndex = 0
         while fieldIndex < fields.count || entryIndex < dictionary.count {
-            let order: Int
-            if fieldIndex == fields.count {
-                order = 1
-            } else if entryIndex == dictionary.count {
-                order = -1
-            } else {
-                order = UTF8Order.compare(fields[fieldIndex].name, dictionary[entryIndex].key)
-            }
+            let order = UTF8Order.mergeOrder(
+                fieldIndex < fields.count ? fields[fieldIndex].name : nil,
+                entryIndex < dictionary.count ? dictionary[entryIndex].key : nil)
             if order < 0 {
                 if fields[fieldIndex].isRequired { return false }
                 fieldIndex += 1
@@ -239,14 +234,9 @@ private struct ViolationCollector {
         var fieldIndex = 0
         var entryIndex = 0
         while fieldIndex < fields.count || entryIndex < dictionary.count {
-            let order: Int
-            if fieldIndex == fields.count {
-                order = 1
-            } else if entryIndex == dictionary.count {
-                order = -1
-            } else {
-                order = UTF8Order.compare(fields[fieldIndex].name, dictionary[entryIndex].key)
-            }
+            let order = UTF8Order.mergeOrder(
+                fieldIndex < fields.count ? fields[fieldIndex].name : nil,
+                entryIndex < dictionary.count ? dictionary[entryIndex].key : nil)
             if order < 0 {
                 if fields[fieldIndex].isRequired {
                     path.append(.key(fields[fieldIndex].name))
