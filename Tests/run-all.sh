@@ -18,12 +18,15 @@ echo "== swift build"
 swift build --build-tests
 
 echo "== swift test"
-swift test --skip-build
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+swift test --skip-build 2>&1 | tee "$scratch/swift-test.log"
+# The Swift Testing summary: "Test run with N tests in M suites passed …".
+swift_tests=$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} .* passed.*/\1/p' "$scratch/swift-test.log" | tail -n 1)
+[[ -n $swift_tests ]] || { echo "FAIL: no Swift Testing summary in the swift test output" >&2; exit 1; }
 
 echo "== CLI over the fixtures"
 xpcwire=$(swift build --show-bin-path)/xpcwire
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
 for bin in Fixtures/v1/*.bin; do
     "$xpcwire" validate --canonical "$bin" >/dev/null
     "$xpcwire" dump "$bin" >/dev/null
@@ -50,7 +53,9 @@ done
 echo "CLI checks passed: $(ls Fixtures/v1/*.bin | wc -l) valid, $(ls Fixtures/invalid/*.bin | wc -l) invalid, $(ls Fixtures/noncanonical/*.bin | wc -l) non-canonical fixtures"
 
 echo "== cross-language interop (C on msgpack-c, Python on msgpack)"
-bash Interop/run.sh "$xpcwire"
+bash Interop/run.sh "$xpcwire" | tee "$scratch/interop.log"
+interop_checks=$(sed -n 's/^interop: \([0-9]*\) passed, 0 failed$/\1/p' "$scratch/interop.log" | tail -n 1)
+[[ -n $interop_checks ]] || { echo "FAIL: no interop summary" >&2; exit 1; }
 
 echo "== fuzzing: each libFuzzer target for 60 seconds (Fuzz/run.sh)"
 # libFuzzer comes with the swift.org toolchain (lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a), so
@@ -58,3 +63,7 @@ echo "== fuzzing: each libFuzzer target for 60 seconds (Fuzz/run.sh)"
 # timeout or out-of-memory fails the run; the log shows the input (hex and Base64).
 bash Fuzz/run.sh FuzzDecode 60
 bash Fuzz/run.sh FuzzDifferential 60
+
+cli_checks=$(( $(ls Fixtures/v1/*.bin Fixtures/invalid/*.bin Fixtures/noncanonical/*.bin | wc -l) + 2 ))
+echo "swift tests: $swift_tests, CLI fixture checks: $cli_checks, interop checks: $interop_checks, fuzz targets: 2"
+echo "total: $((swift_tests + cli_checks + interop_checks + 2)) passed, 0 failed"
