@@ -30,7 +30,11 @@ let package = Package(
         // The benchmark suite the `swift package benchmark` plugin runs.
         .executableTarget(
             name: "XPCWireBenchmarks",
-            dependencies: ["BenchmarkCorpora", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: [
+                "BenchmarkCorpora",
+                .product(name: "XPCWireTransport", package: "XPCWire"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
             path: "XPCWireBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

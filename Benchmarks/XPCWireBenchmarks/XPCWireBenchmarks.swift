@@ -7,6 +7,7 @@ import BenchmarkCorpora
 // contestant. Run everything and regenerate BENCHMARKS.md with `./compare.sh`.
 
 let benchmarks: @Sendable () -> Void = {
+    registerTransportBenchmarks()   // transport/… (TransportBenchmarks.swift)
     let corpora: [Corpus]
     do {
         corpora = try Corpus.all()

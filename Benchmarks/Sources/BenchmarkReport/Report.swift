@@ -174,6 +174,26 @@ func runReport(arguments: [String: String]) throws {
             }
         }
     }
+    // Transport (issue 8): one round trip per sample, less an empty sample.
+    let transportPairs = [
+        (label: "small request/reply (latency)", ours: "transport/XPCConnection.requestReply", raw: "transport/raw.socketpair.pingPong", payload: 0),
+        (label: "1 MiB request, tiny reply (throughput)", ours: "transport/XPCConnection.send1MiB", raw: "transport/raw.socketpair.send1MiB", payload: 1 << 20),
+    ]
+    for pair in transportPairs {
+        for name in [pair.ours, pair.raw] {
+            guard let timing = jmh[name] else { continue }
+            let empty = jmh["overhead/x1"]
+            func perOperation(_ microseconds: Double?, _ empty: Double?) -> Double? {
+                microseconds.map { max(0, $0 - (empty ?? 0)) * 1_000 }
+            }
+            let m = Measurement(
+                nanoseconds: perOperation(timing.fastest, empty?.fastest ?? nil),
+                medianNanoseconds: perOperation(timing.median, empty?.median ?? nil),
+                mallocs: nil, bytes: nil, peak: nil)
+            measurements[name] = m
+            ordered.append((name, m))
+        }
+    }
     if let resultsPath = arguments["--results"] {
         try writeResults(ordered, to: resultsPath, header: "written by compare.sh; \(arguments["--label"] ?? "")")
     }
@@ -334,6 +354,18 @@ func runReport(arguments: [String: String]) throws {
             + "\(stride)-byte `XPCMessage` per body byte and then grows its innermost array; the factor no longer grows with nesting "
             + "depth or declared counts. Before issue 6 the hostile input reached 6.44 GB (6,140×) |")
     }
+    do {
+        let limit = 1.5
+        var parts: [String] = []
+        var allMet: Bool? = true
+        for pair in transportPairs {
+            let r = ratio(measurements[pair.ours]?.nanoseconds, measurements[pair.raw]?.nanoseconds)
+            parts.append("\(pair.label) \(formatRatio(r))")
+            guard let r else { allMet = nil; continue }
+            if r > limit { allMet = allMet.map { _ in false } }
+        }
+        out.append("| `XPCConnection` request/reply within 1.5× of the same bytes over a raw `socketpair` (ours ÷ raw) | \(parts.joined(separator: ", ")) | \(status(allMet)) |")
+    }
     out.append("")
 
     // Per-corpus tables.
@@ -366,6 +398,29 @@ func runReport(arguments: [String: String]) throws {
                     row += isOurs ? " \(formatTime(before?.nanoseconds)) | \(formatCount(before?.mallocs)) |" : " | |"
                 }
                 out.append(row)
+            }
+        }
+        out.append("")
+    }
+
+    if transportPairs.contains(where: { measurements[$0.ours] != nil || measurements[$0.raw] != nil }) {
+        out.append("### `transport`: round trips to an in-process `XPCServer` vs a raw `socketpair`")
+        out.append("")
+        out.append("`XPCConnection.sendRequest` to an `XPCServer` on an anonymous listener (encode, frame, write, "
+            + "read, decode, reply), against the same envelope bytes and a reply of the reply's size written and "
+            + "read over `socketpair(AF_UNIX, SOCK_STREAM)` with a thread echoing; one round trip per operation, "
+            + "connections made once. Benchmarks: `Benchmarks/XPCWireBenchmarks/TransportBenchmarks.swift`.")
+        out.append("")
+        out.append("| benchmark | time/op | median | payload rate | ratio | vs |")
+        out.append("| --- | ---: | ---: | ---: | ---: | --- |")
+        for pair in transportPairs {
+            for name in [pair.ours, pair.raw] {
+                guard let m = measurements[name] else { continue }
+                let isOurs = name == pair.ours
+                let rate = pair.payload > 0 ? formatRate(bytes: pair.payload, ns: m.nanoseconds) : "–"
+                out.append("| `\(name)` | \(formatTime(m.nanoseconds)) | \(formatTime(m.medianNanoseconds)) | \(rate) | "
+                    + "\(isOurs ? formatRatio(ratio(m.nanoseconds, measurements[pair.raw]?.nanoseconds)) : "1×") | "
+                    + "\(isOurs ? "`\(pair.raw)`" : "–") |")
             }
         }
         out.append("")
