@@ -77,20 +77,30 @@ enum CodableTesting {
         #expect(encoded.bytes == (try XPCWireEncoder().encode(expected, attachments: attachments)), sourceLocation: sourceLocation)
     }
 
+    /// The error of type `E` that `operation` throws; records an issue when it succeeds (naming
+    /// what it produced) or throws something else.
+    static func expectedError<E: Error, Result>(
+        _: E.Type, _ operation: () throws -> Result, describing: (Result) -> String,
+        sourceLocation: SourceLocation
+    ) -> E? {
+        do {
+            let result = try operation()
+            Issue.record("\(describing(result)) instead of failing", sourceLocation: sourceLocation)
+        } catch let error as E {
+            return error
+        } catch {
+            Issue.record("threw \(error), not a\(E.self == EncodingError.self ? "n" : "") \(E.self)", sourceLocation: sourceLocation)
+        }
+        return nil
+    }
+
     /// The `DecodingError` that decoding `message` as `T` throws; records an issue when it does not.
     static func decodingError<T: Decodable>(
         _ type: T.Type, from message: XPCMessage, attachments: [XPCAttachment] = [],
         decoder: XPCDecoder = XPCDecoder(), sourceLocation: SourceLocation = #_sourceLocation
     ) -> DecodingError? {
-        do {
-            let value = try decoder.decode(type, from: message, attachments: attachments)
-            Issue.record("decoded \(value) instead of failing", sourceLocation: sourceLocation)
-        } catch let error as DecodingError {
-            return error
-        } catch {
-            Issue.record("threw \(error), not a DecodingError", sourceLocation: sourceLocation)
-        }
-        return nil
+        expectedError(DecodingError.self, { try decoder.decode(type, from: message, attachments: attachments) },
+                      describing: { "decoded \($0)" }, sourceLocation: sourceLocation)
     }
 
     /// The `DecodingError` that decoding `bytes` as `T` throws; records an issue when it does not.
@@ -98,46 +108,26 @@ enum CodableTesting {
         _ type: T.Type, fromBytes bytes: [UInt8], attachments: [XPCAttachment] = [],
         decoder: XPCDecoder = XPCDecoder(), sourceLocation: SourceLocation = #_sourceLocation
     ) -> DecodingError? {
-        do {
-            let value = try decoder.decode(type, from: bytes, attachments: attachments)
-            Issue.record("decoded \(value) instead of failing", sourceLocation: sourceLocation)
-        } catch let error as DecodingError {
-            return error
-        } catch {
-            Issue.record("threw \(error), not a DecodingError", sourceLocation: sourceLocation)
-        }
-        return nil
+        expectedError(DecodingError.self, { try decoder.decode(type, from: bytes, attachments: attachments) },
+                      describing: { "decoded \($0)" }, sourceLocation: sourceLocation)
     }
 
     /// The `EncodingError` that encoding `value` as a tree throws; records an issue when it does not.
     static func encodingError<T: Encodable>(
         _ value: T, encoder: XPCEncoder = XPCEncoder(), sourceLocation: SourceLocation = #_sourceLocation
     ) -> EncodingError? {
-        do {
+        expectedError(EncodingError.self, {
             var attachments: [XPCAttachment] = []
-            let message = try encoder.encodeMessage(value, attachments: &attachments)
-            Issue.record("encoded \(message) instead of failing", sourceLocation: sourceLocation)
-        } catch let error as EncodingError {
-            return error
-        } catch {
-            Issue.record("threw \(error), not an EncodingError", sourceLocation: sourceLocation)
-        }
-        return nil
+            return try encoder.encodeMessage(value, attachments: &attachments)
+        }, describing: { "encoded \($0)" }, sourceLocation: sourceLocation)
     }
 
     /// The `EncodingError` that encoding `value` to bytes throws; records an issue when it does not.
     static func bytesEncodingError<T: Encodable>(
         _ value: T, encoder: XPCEncoder = XPCEncoder(), sourceLocation: SourceLocation = #_sourceLocation
     ) -> EncodingError? {
-        do {
-            let encoded = try encoder.encode(value)
-            Issue.record("encoded \(encoded.bytes.count) bytes instead of failing", sourceLocation: sourceLocation)
-        } catch let error as EncodingError {
-            return error
-        } catch {
-            Issue.record("threw \(error), not an EncodingError", sourceLocation: sourceLocation)
-        }
-        return nil
+        expectedError(EncodingError.self, { try encoder.encode(value) },
+                      describing: { "encoded \($0.bytes.count) bytes" }, sourceLocation: sourceLocation)
     }
 }
 
