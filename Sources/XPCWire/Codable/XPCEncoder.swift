@@ -69,8 +69,18 @@ public struct XPCEncoder: Sendable {
     /// Encodes a value into canonical envelope bytes and the attachments its fds and endpoints need.
     ///
     /// The bytes are identical to encoding ``encodeMessage(_:attachments:)``'s result with
-    /// ``XPCWireEncoder``.
+    /// ``XPCWireEncoder``, but are written directly, without building that message.
     public func encode<T: Encodable>(_ value: T) throws -> XPCEncodedMessage {
+        // Straight to bytes when the value's encoding allows it; otherwise (and for every error)
+        // through the tree, which defines the result (see DirectEncoder.swift).
+        if let encoded = try? DirectEncodingState.encode(value, options: options, userInfo: userInfo) {
+            return encoded
+        }
+        return try encodeThroughTree(value)
+    }
+
+    /// The bytes path through an ``XPCMessage`` tree: the definition the direct path matches.
+    func encodeThroughTree<T: Encodable>(_ value: T) throws -> XPCEncodedMessage {
         var attachments: [XPCAttachment] = []
         let message = try encodeMessage(value, attachments: &attachments)
         do {

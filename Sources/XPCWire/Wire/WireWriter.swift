@@ -38,7 +38,7 @@ enum WireEncoding {
 /// size actually needed and writes again into a buffer of that size. A correct size estimate
 /// (the encoder's first pass) therefore costs exactly one allocation, and a wrong one costs time,
 /// never memory safety.
-struct WireWriter {
+struct WireWriter: MessagePackWriting {
     /// Where the bytes go; `count` is the capacity.
     private let buffer: UnsafeMutableRawBufferPointer
     /// Bytes written so far, including any that did not fit.
@@ -91,7 +91,19 @@ struct WireWriter {
         }
         position &+= bytes.count
     }
+}
 
+/// Something canonical MessagePack can be written into: the sized ``WireWriter`` of
+/// ``XPCWireEncoder`` and the growing ``GrowingWireBuffer`` of the direct Codable path.
+///
+/// Every form is written by the one extension below, so both produce the same bytes (SPEC §4, §5).
+protocol MessagePackWriting {
+    mutating func append(_ byte: UInt8)
+    mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T)
+    mutating func append(contentsOf bytes: UnsafeRawBufferPointer)
+}
+
+extension MessagePackWriting {
     mutating func append(contentsOf bytes: [UInt8]) {
         bytes.withUnsafeBytes { append(contentsOf: $0) }
     }
@@ -201,6 +213,13 @@ struct WireWriter {
     }
 }
 
+/// Small byte arrays (headers, moved entries) are written with the same forms.
+extension Array: MessagePackWriting where Element == UInt8 {
+    mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
+    }
+}
+
 /// The encoded size of each form (SPEC §4), for the encoder's sizing pass.
 enum WireSize {
     static func int64(_ value: Int64) -> Int {
@@ -237,4 +256,91 @@ enum WireSize {
     static let uuid = 18
     static let date = 10
     static let slot = 4
+}
+
+/// A byte buffer that grows as it is written: where the direct Codable path writes its envelope.
+///
+/// With ``WireWriter``, the library's only owner of raw memory. Every write first makes room
+/// (doubling the capacity), and every range it is given is checked against `count`.
+final class GrowingWireBuffer: MessagePackWriting {
+    @exclusivity(unchecked) private var storage: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var capacity: Int
+    /// Bytes written so far.
+    @exclusivity(unchecked) private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        storage = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 1)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    private func reserve(_ extra: Int) {
+        if capacity - count < extra { grow(toHold: count + extra) }
+    }
+
+    @inline(never)
+    private func grow(toHold needed: Int) {
+        var newCapacity = capacity
+        while newCapacity < needed { newCapacity = newCapacity <= Int.max / 2 ? newCapacity * 2 : needed }
+        let newStorage = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 1)
+        newStorage.copyMemory(from: storage, byteCount: count)
+        storage.deallocate()
+        storage = newStorage
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    func append(_ byte: UInt8) {
+        reserve(1)
+        storage.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    @inline(__always)
+    func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        let size = MemoryLayout<T>.size
+        reserve(size)
+        storage.storeBytes(of: value.bigEndian, toByteOffset: count, as: T.self)
+        count += size
+    }
+
+    @inline(__always)
+    func append(contentsOf bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (storage + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    /// Overwrites the byte at `offset`, which must have been written.
+    func set(_ byte: UInt8, at offset: Int) {
+        guard offset >= 0, offset < count else { return }
+        storage.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+    }
+
+    /// The bytes written so far.
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: storage, count: count))
+    }
+
+    /// Replaces the written bytes in `range` with `bytes`, moving what follows.
+    func replace(_ range: Range<Int>, with bytes: UnsafeRawBufferPointer) {
+        guard range.lowerBound >= 0, range.upperBound <= count else { return }
+        let tail = count - range.upperBound
+        let newEnd = range.lowerBound + bytes.count
+        reserve(max(0, bytes.count - range.count))
+        (storage + newEnd).moveInitializeMemory(as: UInt8.self, from: (storage + range.upperBound).assumingMemoryBound(to: UInt8.self), count: tail)
+        if let source = bytes.baseAddress, !bytes.isEmpty {
+            (storage + range.lowerBound).copyMemory(from: source, byteCount: bytes.count)
+        }
+        count = newEnd + tail
+    }
+
+    /// The bytes written, as an array of exactly their size.
+    func makeArray() -> [UInt8] {
+        [UInt8](UnsafeRawBufferPointer(start: storage, count: count))
+    }
 }
