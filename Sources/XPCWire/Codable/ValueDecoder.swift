@@ -5,79 +5,165 @@ import Foundation
 #endif
 import SystemPackage
 
-/// The `Decoder` behind ``XPCDecoder``: one per value being decoded (SPEC §9.1).
-struct ValueDecoder: Decoder, SingleValueDecodingContainer {
-    let state: DecodingState
+// The `Decoder` behind `XPCDecoder` (SPEC §9.1).
+//
+// Built so that decoding a field or an element allocates nothing of its own: a decoder is two
+// words (the shared state and the index of its node), so handing it to `init(from:)` as
+// `any Decoder` needs no box; scalars and the native types are read straight from the message
+// without a decoder at all; and coding paths are assembled from the node table only when someone
+// asks for one (an error, a custom `init(from:)`).
+
+/// A value a decoder was made for, and where it is: for `codingPath`.
+struct DecodingNode {
+    enum Component {
+        case root
+        case key(any CodingKey)
+        case index(Int)
+    }
+
     let message: XPCMessage
-    /// The path of the container this value is in, and the value's key there (`nil` at the root):
-    /// ``codingPath`` is assembled from them only when asked for (errors, nested containers), so
-    /// decoding a field or an element allocates no path.
-    private let parentPath: [any CodingKey]
-    private let key: (any CodingKey)?
+    /// The node of the enclosing container; `-1` for the root.
+    let parent: Int
+    let component: Component
+}
 
-    init(state: DecodingState, message: XPCMessage, codingPath: [any CodingKey]) {
-        self.state = state
-        self.message = message
-        self.parentPath = codingPath
-        self.key = nil
+/// Why a scalar could not be read; turned into a `DecodingError` with the path by the caller.
+enum ScalarFailure: Error {
+    /// The message holds another variant (or null).
+    case mismatch(expected: String)
+    /// The variant is right but the value does not fit the type.
+    case corrupted(String)
+}
+
+/// Reads scalars and the native types out of a message (SPEC §9.1).
+enum ScalarDecoding {
+    static func bool(_ message: XPCMessage) throws(ScalarFailure) -> Bool {
+        guard case .bool(let value) = message else { throw .mismatch(expected: "bool") }
+        return value
     }
 
-    private init(state: DecodingState, message: XPCMessage, parentPath: [any CodingKey], key: any CodingKey) {
-        self.state = state
-        self.message = message
-        self.parentPath = parentPath
-        self.key = key
+    static func string(_ message: XPCMessage) throws(ScalarFailure) -> String {
+        guard case .string(let value) = message else { throw .mismatch(expected: "string") }
+        return value
     }
 
-    var codingPath: [any CodingKey] {
-        guard let key else { return parentPath }
-        return parentPath + [key]
+    static func double(_ message: XPCMessage) throws(ScalarFailure) -> Double {
+        guard case .double(let value) = message else { throw .mismatch(expected: "double") }
+        return value
     }
 
-    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
+    static func float(_ message: XPCMessage) throws(ScalarFailure) -> Float {
+        guard case .double(let value) = message else { throw .mismatch(expected: "double") }
+        let narrowed = Float(value)
+        guard narrowed.isFinite || !value.isFinite else { throw .corrupted("double \(value) does not fit in Float.") }
+        return narrowed
+    }
 
-    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .dictionary(let dictionary) = message else {
-            throw mismatch([String: Any].self, expected: "dictionary")
+    /// Integers accept int64 and uint64 alike when the value fits exactly; narrowing that does
+    /// not fit is `dataCorrupted`.
+    static func integer<T: FixedWidthInteger>(_ message: XPCMessage, as type: T.Type) throws(ScalarFailure) -> T {
+        let converted: T?
+        switch message {
+        case .int64(let value): converted = T(exactly: value)
+        case .uint64(let value): converted = T(exactly: value)
+        default: throw .mismatch(expected: "int64 or uint64")
         }
-        let usage = state.keyUsage(for: dictionary, at: codingPath)
-        return KeyedDecodingContainer(KeyedContainer<Key>(
-            decoder: self, dictionary: dictionary, codingPath: codingPath, usage: usage))
+        guard let converted else { throw .corrupted("\(message) does not fit in \(type).") }
+        return converted
     }
 
-    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        guard case .array(let elements) = message else {
-            throw mismatch([Any].self, expected: "array")
+    /// `T` is a standard scalar or a natively mapped type, which ``value(_:from:state:path:)`` reads.
+    /// Only metatypes are compared.
+    @inline(__always)
+    static func isDirect<T>(_: T.Type) -> Bool {
+        T.self == Int.self || T.self == String.self || T.self == Bool.self || T.self == Double.self
+            || T.self == Int64.self || T.self == UInt64.self || T.self == Int32.self || T.self == UInt32.self
+            || T.self == UInt.self || T.self == Int16.self || T.self == UInt16.self || T.self == Int8.self
+            || T.self == UInt8.self || T.self == Float.self || T.self == Date.self || T.self == UUID.self
+            || T.self == Data.self || T.self == URL.self || T.self == FileDescriptor.self
+            || T.self == XPCEndpointHandle.self || T.self == XPCMessage.self
+    }
+
+    /// Reads a `T` for which ``isDirect(_:)`` holds. Errors carry `path()`.
+    ///
+    /// Generic containers such as `Array<Int>` hand their elements to `decode<T>`, so scalars
+    /// arrive here too; they are read directly (same results and errors as through `T(from:)`,
+    /// which would call the same functions).
+    static func value<T>(
+        _ type: T.Type, from message: XPCMessage, state: DecodingState, path: () -> [any CodingKey]
+    ) throws -> T {
+        do {
+            if T.self == Int.self { return reinterpret(try integer(message, as: Int.self), as: T.self) }
+            if T.self == String.self { return reinterpret(try string(message), as: T.self) }
+            if T.self == Bool.self { return reinterpret(try bool(message), as: T.self) }
+            if T.self == Double.self { return reinterpret(try double(message), as: T.self) }
+            if T.self == Int64.self { return reinterpret(try integer(message, as: Int64.self), as: T.self) }
+            if T.self == UInt64.self { return reinterpret(try integer(message, as: UInt64.self), as: T.self) }
+            if T.self == Int32.self { return reinterpret(try integer(message, as: Int32.self), as: T.self) }
+            if T.self == UInt32.self { return reinterpret(try integer(message, as: UInt32.self), as: T.self) }
+            if T.self == UInt.self { return reinterpret(try integer(message, as: UInt.self), as: T.self) }
+            if T.self == Int16.self { return reinterpret(try integer(message, as: Int16.self), as: T.self) }
+            if T.self == UInt16.self { return reinterpret(try integer(message, as: UInt16.self), as: T.self) }
+            if T.self == Int8.self { return reinterpret(try integer(message, as: Int8.self), as: T.self) }
+            if T.self == UInt8.self { return reinterpret(try integer(message, as: UInt8.self), as: T.self) }
+            if T.self == Float.self { return reinterpret(try float(message), as: T.self) }
+            return try native(type, from: message, state: state, path: path)
+        } catch let failure as ScalarFailure {
+            throw failure.decodingError(type, message: message, codingPath: path())
         }
-        return UnkeyedContainer(decoder: self, elements: elements, codingPath: codingPath)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
-
-    /// A decoder for a value nested at `key`.
-    func nested(_ message: XPCMessage, at key: any CodingKey) -> ValueDecoder {
-        ValueDecoder(state: state, message: message, parentPath: codingPath, key: key)
-    }
-
-    /// A decoder for a value nested at `key` of a container whose path is `containerPath`.
-    func nested(_ message: XPCMessage, in containerPath: [any CodingKey], at key: any CodingKey) -> ValueDecoder {
-        ValueDecoder(state: state, message: message, parentPath: containerPath, key: key)
-    }
-
-    // MARK: Errors that name the expected and the found variant
-
-    /// `typeMismatch` (or `valueNotFound` for null) naming what was expected and what was found.
-    func mismatch(_ type: Any.Type, expected: String) -> DecodingError {
-        if message.isNull {
-            return DecodingError.valueNotFound(type, DecodingError.Context(
-                codingPath: codingPath, debugDescription: "Expected \(expected) for \(type) but found null."))
+    /// The native mappings: Foundation types, attachments, and `XPCMessage` itself. Kept out of
+    /// line: the scalars above are the common case.
+    @inline(never)
+    private static func native<T>(
+        _ type: T.Type, from message: XPCMessage, state: DecodingState, path: () -> [any CodingKey]
+    ) throws -> T {
+        if T.self == Date.self {
+            guard case .date(let date) = message else { throw ScalarFailure.mismatch(expected: "date") }
+            return reinterpret(date.date, as: T.self)
         }
-        return DecodingError.typeMismatch(type, DecodingError.Context(
-            codingPath: codingPath, debugDescription: "Expected \(expected) for \(type) but found \(Self.summary(message))."))
+        if T.self == UUID.self {
+            guard case .uuid(let uuid) = message else { throw ScalarFailure.mismatch(expected: "uuid") }
+            return reinterpret(uuid, as: T.self)
+        }
+        if T.self == Data.self {
+            guard case .data(let bytes) = message else { throw ScalarFailure.mismatch(expected: "data") }
+            return reinterpret(Data(bytes), as: T.self)
+        }
+        if T.self == URL.self {
+            guard case .string(let text) = message else { throw ScalarFailure.mismatch(expected: "string") }
+            guard let url = URL(string: text) else { throw ScalarFailure.corrupted("Invalid URL string \(XPCMessage.quoted(text)).") }
+            return reinterpret(url, as: T.self)
+        }
+        if T.self == FileDescriptor.self {
+            guard case .fd(let slot) = message else { throw ScalarFailure.mismatch(expected: "fd") }
+            guard case .fd(let descriptor) = try attachment(slot, in: state) else {
+                throw ScalarFailure.corrupted("Slot \(slot) holds an endpoint, not a file descriptor.")
+            }
+            return reinterpret(descriptor, as: T.self)
+        }
+        if T.self == XPCEndpointHandle.self {
+            guard case .endpoint(let slot) = message else { throw ScalarFailure.mismatch(expected: "endpoint") }
+            guard case .endpoint(let endpoint) = try attachment(slot, in: state) else {
+                throw ScalarFailure.corrupted("Slot \(slot) holds a file descriptor, not an endpoint.")
+            }
+            return reinterpret(endpoint, as: T.self)
+        }
+        if T.self == XPCMessage.self {
+            if state.options.unknownKeyPolicy == .reject { state.consumeSubtree(at: path()) }
+            return reinterpret(message, as: T.self)
+        }
+        // Unreachable behind `isDirect`; a type error rather than a trap if that ever changes.
+        throw ScalarFailure.mismatch(expected: "a natively mapped type")
     }
 
-    func corrupted(_ description: String) -> DecodingError {
-        DecodingError.dataCorrupted(DecodingError.Context(codingPath: codingPath, debugDescription: description))
+    private static func attachment(_ slot: UInt16, in state: DecodingState) throws(ScalarFailure) -> XPCAttachment {
+        let attachments = state.attachments
+        guard Int(slot) < attachments.count else {
+            throw .corrupted("Slot \(slot) is out of range: \(attachments.count) attachments were received.")
+        }
+        return attachments[Int(slot)]
     }
 
     /// The variant and, for scalars, the value: `int64 300`, `string "abc"`, `array of 3`.
@@ -91,143 +177,127 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
         }
     }
 
-    // MARK: Scalars (SPEC §9.1)
+    /// `typeMismatch` (or `valueNotFound` for null) naming what was expected and what was found.
+    static func mismatch(_ type: Any.Type, expected: String, message: XPCMessage, codingPath: [any CodingKey]) -> DecodingError {
+        if message.isNull {
+            return DecodingError.valueNotFound(type, DecodingError.Context(
+                codingPath: codingPath, debugDescription: "Expected \(expected) for \(type) but found null."))
+        }
+        return DecodingError.typeMismatch(type, DecodingError.Context(
+            codingPath: codingPath, debugDescription: "Expected \(expected) for \(type) but found \(summary(message))."))
+    }
+}
+
+extension ScalarFailure {
+    func decodingError(_ type: Any.Type, message: XPCMessage, codingPath: [any CodingKey]) -> DecodingError {
+        switch self {
+        case .mismatch(let expected):
+            ScalarDecoding.mismatch(type, expected: expected, message: message, codingPath: codingPath)
+        case .corrupted(let description):
+            DecodingError.dataCorrupted(DecodingError.Context(codingPath: codingPath, debugDescription: description))
+        }
+    }
+}
+
+/// The `Decoder` behind ``XPCDecoder``: one node of a ``DecodingState`` (SPEC §9.1).
+struct ValueDecoder: Decoder, SingleValueDecodingContainer {
+    let state: DecodingState
+    let node: Int
+
+    init(state: DecodingState, node: Int) {
+        self.state = state
+        self.node = node
+    }
+
+    var message: XPCMessage { state.nodes[node].message }
+
+    var codingPath: [any CodingKey] { state.codingPath(of: node) }
+
+    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        let message = self.message
+        guard case .dictionary(let dictionary) = message else {
+            throw ScalarDecoding.mismatch([String: Any].self, expected: "dictionary", message: message, codingPath: codingPath)
+        }
+        let usage = state.options.unknownKeyPolicy == .reject ? state.keyUsage(for: dictionary, at: codingPath) : nil
+        return KeyedDecodingContainer(KeyedContainer<Key>(decoder: self, dictionary: dictionary, usage: usage))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        let message = self.message
+        guard case .array = message else {
+            throw ScalarDecoding.mismatch([Any].self, expected: "array", message: message, codingPath: codingPath)
+        }
+        return UnkeyedContainer(decoder: self)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+
+    /// A decoder for `message`, nested in this decoder's container at `component`.
+    func nested(_ message: XPCMessage, at component: DecodingNode.Component) -> ValueDecoder {
+        ValueDecoder(state: state, node: state.addNode(message, parent: node, component))
+    }
+
+    /// Decodes a value of any type from `message`, which sits at `component` in this container.
+    @inline(__always)
+    func decodeValue<T: Decodable>(_ type: T.Type, from message: XPCMessage, at component: @autoclosure () -> DecodingNode.Component) throws -> T {
+        if ScalarDecoding.isDirect(T.self) {
+            return try ScalarDecoding.value(type, from: message, state: state, path: {
+                var path = codingPath
+                path.append(component().key)
+                return path
+            })
+        }
+        return try T(from: nested(message, at: component()))
+    }
+
+    // MARK: SingleValueDecodingContainer
+
+    private func read<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+        let message = self.message
+        do {
+            return try body(message)
+        } catch {
+            throw error.decodingError(type, message: message, codingPath: codingPath)
+        }
+    }
 
     func decodeNil() -> Bool { message.isNull }
-
-    func decode(_ type: Bool.Type) throws -> Bool {
-        guard case .bool(let value) = message else { throw mismatch(type, expected: "bool") }
-        return value
-    }
-
-    func decode(_ type: String.Type) throws -> String {
-        guard case .string(let value) = message else { throw mismatch(type, expected: "string") }
-        return value
-    }
-
-    func decode(_ type: Double.Type) throws -> Double {
-        guard case .double(let value) = message else { throw mismatch(type, expected: "double") }
-        return value
-    }
-
-    func decode(_ type: Float.Type) throws -> Float {
-        guard case .double(let value) = message else { throw mismatch(type, expected: "double") }
-        let narrowed = Float(value)
-        guard narrowed.isFinite || !value.isFinite else {
-            throw corrupted("double \(value) does not fit in Float.")
-        }
-        return narrowed
-    }
-
-    func decode(_ type: Int.Type) throws -> Int { try decodeInteger(type) }
-    func decode(_ type: Int8.Type) throws -> Int8 { try decodeInteger(type) }
-    func decode(_ type: Int16.Type) throws -> Int16 { try decodeInteger(type) }
-    func decode(_ type: Int32.Type) throws -> Int32 { try decodeInteger(type) }
-    func decode(_ type: Int64.Type) throws -> Int64 { try decodeInteger(type) }
-    func decode(_ type: UInt.Type) throws -> UInt { try decodeInteger(type) }
-    func decode(_ type: UInt8.Type) throws -> UInt8 { try decodeInteger(type) }
-    func decode(_ type: UInt16.Type) throws -> UInt16 { try decodeInteger(type) }
-    func decode(_ type: UInt32.Type) throws -> UInt32 { try decodeInteger(type) }
-    func decode(_ type: UInt64.Type) throws -> UInt64 { try decodeInteger(type) }
-
-    /// Integers accept int64 and uint64 alike when the value fits exactly; narrowing that does
-    /// not fit is `dataCorrupted`.
-    private func decodeInteger<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
-        let converted: T?
-        switch message {
-        case .int64(let value): converted = T(exactly: value)
-        case .uint64(let value): converted = T(exactly: value)
-        default: throw mismatch(type, expected: "int64 or uint64")
-        }
-        guard let converted else {
-            throw corrupted("\(message) does not fit in \(type).")
-        }
-        return converted
-    }
+    func decode(_ type: Bool.Type) throws -> Bool { try read(type, ScalarDecoding.bool) }
+    func decode(_ type: String.Type) throws -> String { try read(type, ScalarDecoding.string) }
+    func decode(_ type: Double.Type) throws -> Double { try read(type, ScalarDecoding.double) }
+    func decode(_ type: Float.Type) throws -> Float { try read(type, ScalarDecoding.float) }
+    func decode(_ type: Int.Type) throws -> Int { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
+    func decode(_ type: Int8.Type) throws -> Int8 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
+    func decode(_ type: Int16.Type) throws -> Int16 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
+    func decode(_ type: Int32.Type) throws -> Int32 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
+    func decode(_ type: Int64.Type) throws -> Int64 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
+    func decode(_ type: UInt.Type) throws -> UInt { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try unbox(type) }
 
-    /// Decodes any value, mapping the standard scalars and the native types first.
-    ///
-    /// Generic containers such as `Array<Int>` hand their elements to `decode<T>`, so scalars
-    /// arrive here too; they are decoded directly (same results and errors as through `T(from:)`,
-    /// which would call the same `decode(_:)`). Only metatypes are compared, and nothing here
-    /// returns a `T?`, whose metadata an unspecialized generic would look up on every call.
+    /// Decodes this decoder's own value as any type, the native mappings first.
     func unbox<T: Decodable>(_ type: T.Type) throws -> T {
-        if T.self == Int.self { return reinterpret(try decode(Int.self), as: T.self) }
-        if T.self == String.self { return reinterpret(try decode(String.self), as: T.self) }
-        if T.self == Bool.self { return reinterpret(try decode(Bool.self), as: T.self) }
-        if T.self == Double.self { return reinterpret(try decode(Double.self), as: T.self) }
-        if T.self == Int64.self { return reinterpret(try decode(Int64.self), as: T.self) }
-        if T.self == UInt64.self { return reinterpret(try decode(UInt64.self), as: T.self) }
-        if T.self == Int32.self { return reinterpret(try decode(Int32.self), as: T.self) }
-        if T.self == UInt32.self { return reinterpret(try decode(UInt32.self), as: T.self) }
-        if T.self == UInt.self { return reinterpret(try decode(UInt.self), as: T.self) }
-        if T.self == Int16.self { return reinterpret(try decode(Int16.self), as: T.self) }
-        if T.self == UInt16.self { return reinterpret(try decode(UInt16.self), as: T.self) }
-        if T.self == Int8.self { return reinterpret(try decode(Int8.self), as: T.self) }
-        if T.self == UInt8.self { return reinterpret(try decode(UInt8.self), as: T.self) }
-        if T.self == Float.self { return reinterpret(try decode(Float.self), as: T.self) }
-        if Self.mayBeSpecial(T.self) { return try unboxSpecial(type) }
+        if ScalarDecoding.isDirect(T.self) {
+            return try ScalarDecoding.value(type, from: message, state: state, path: { codingPath })
+        }
         return try T(from: self)
     }
+}
 
-    /// `T` may be one of the types ``unboxSpecial(_:)`` maps: only then are its checks made.
-    @inline(__always)
-    private static func mayBeSpecial<T>(_: T.Type) -> Bool {
-        T.self == Date.self || T.self == UUID.self || T.self == Data.self || T.self == URL.self
-            || T.self == FileDescriptor.self || T.self == XPCEndpointHandle.self || T.self == XPCMessage.self
-    }
-
-    /// The native mappings, or `T(from:)` for a type that only looked special. Kept out of line:
-    /// its `T?` casts would otherwise make every `unbox` call look up `Optional<T>`'s metadata.
-    @inline(never)
-    private func unboxSpecial<T: Decodable>(_ type: T.Type) throws -> T {
-        if let special = try unboxNative(type) { return special }
-        return try T(from: self)
-    }
-
-    private func unboxNative<T: Decodable>(_ type: T.Type) throws -> T? {
-        switch type {
-        case is Date.Type:
-            guard case .date(let date) = message else { throw mismatch(type, expected: "date") }
-            return date.date as? T
-        case is UUID.Type:
-            guard case .uuid(let uuid) = message else { throw mismatch(type, expected: "uuid") }
-            return uuid as? T
-        case is Data.Type:
-            guard case .data(let bytes) = message else { throw mismatch(type, expected: "data") }
-            return Data(bytes) as? T
-        case is URL.Type:
-            guard case .string(let text) = message else { throw mismatch(type, expected: "string") }
-            guard let url = URL(string: text) else { throw corrupted("Invalid URL string \(XPCMessage.quoted(text)).") }
-            return url as? T
-        case is FileDescriptor.Type:
-            guard case .fd(let slot) = message else { throw mismatch(type, expected: "fd") }
-            guard case .fd(let descriptor) = try attachment(slot) else {
-                throw corrupted("Slot \(slot) holds an endpoint, not a file descriptor.")
-            }
-            return descriptor as? T
-        case is XPCEndpointHandle.Type:
-            guard case .endpoint(let slot) = message else { throw mismatch(type, expected: "endpoint") }
-            guard case .endpoint(let endpoint) = try attachment(slot) else {
-                throw corrupted("Slot \(slot) holds a file descriptor, not an endpoint.")
-            }
-            return endpoint as? T
-        case is XPCMessage.Type:
-            state.consumeSubtree(at: codingPath)
-            return message as? T
-        default:
-            return nil
+extension DecodingNode.Component {
+    /// The coding key this component adds to a path.
+    var key: any CodingKey {
+        switch self {
+        case .root: XPCCodingKey(stringValue: "")
+        case .key(let key): key
+        case .index(let index): XPCCodingKey(index: index)
         }
-    }
-
-    private func attachment(_ slot: UInt16) throws -> XPCAttachment {
-        let attachments = state.attachments
-        guard Int(slot) < attachments.count else {
-            throw corrupted("Slot \(slot) is out of range: \(attachments.count) attachments were received.")
-        }
-        return attachments[Int(slot)]
     }
 }
 
@@ -235,8 +305,9 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
 private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let decoder: ValueDecoder
     let dictionary: XPCDictionary
-    let codingPath: [any CodingKey]
     let usage: DecodingState.KeyUsage?
+
+    var codingPath: [any CodingKey] { decoder.codingPath }
 
     var allKeys: [Key] {
         dictionary.compactMap { Key(stringValue: $0.key) }
@@ -252,40 +323,56 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return dictionary[name]
     }
 
-    private func value(for key: Key) throws -> ValueDecoder {
+    private func message(for key: Key) throws -> XPCMessage {
         guard let message = lookup(key) else {
             throw DecodingError.keyNotFound(key, DecodingError.Context(
                 codingPath: codingPath,
                 debugDescription: "No value for key \(XPCMessage.quoted(key.stringValue)) in a dictionary of \(dictionary.count)."))
         }
-        return decoder.nested(message, in: codingPath, at: key)
+        return message
     }
 
-    func decodeNil(forKey key: Key) throws -> Bool { try value(for: key).decodeNil() }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try value(for: key).decode(type) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(for: key).decode(type) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try value(for: key).decode(type) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try value(for: key).decode(type) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try value(for: key).decode(type) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try value(for: key).decode(type) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try value(for: key).decode(type) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try value(for: key).decode(type) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try value(for: key).decode(type) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try value(for: key).decode(type) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try value(for: key).decode(type) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try value(for: key).decode(type) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try value(for: key).decode(type) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try value(for: key).decode(type) }
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try value(for: key).unbox(type) }
+    private func read<T>(_ type: T.Type, forKey key: Key, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+        let message = try message(for: key)
+        do {
+            return try body(message)
+        } catch {
+            throw error.decodingError(type, message: message, codingPath: codingPath + [key])
+        }
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool { try message(for: key).isNull }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try read(type, forKey: key, ScalarDecoding.bool) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(type, forKey: key, ScalarDecoding.string) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try read(type, forKey: key, ScalarDecoding.double) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try read(type, forKey: key, ScalarDecoding.float) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(type, key) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try integer(type, key) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try integer(type, key) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try integer(type, key) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try integer(type, key) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try integer(type, key) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try integer(type, key) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try integer(type, key) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try integer(type, key) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try integer(type, key) }
+
+    private func integer<T: FixedWidthInteger>(_ type: T.Type, _ key: Key) throws -> T {
+        try read(type, forKey: key) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try decoder.decodeValue(type, from: try message(for: key), at: .key(key))
+    }
 
     func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
-        try value(for: key).container(keyedBy: type)
+        try decoder.nested(try message(for: key), at: .key(key)).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try value(for: key).unkeyedContainer()
+        try decoder.nested(try message(for: key), at: .key(key)).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder {
@@ -300,77 +387,103 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private func superDecoder(named key: any CodingKey) throws -> any Decoder {
         let name = key.stringValue
         usage?.used.insert(Array(name.utf8))
-        return decoder.nested(dictionary[name] ?? .null, in: codingPath, at: key)
+        return decoder.nested(dictionary[name] ?? .null, at: .key(key))
     }
 }
 
 /// Reads an array through `UnkeyedDecodingContainer`.
+///
+/// Three words, so returning it as `any UnkeyedDecodingContainer` allocates nothing; its
+/// elements are read from its decoder's node.
 private struct UnkeyedContainer: UnkeyedDecodingContainer {
     let decoder: ValueDecoder
-    let elements: [XPCMessage]
-    let codingPath: [any CodingKey]
     private(set) var currentIndex = 0
 
-    init(decoder: ValueDecoder, elements: [XPCMessage], codingPath: [any CodingKey]) {
+    init(decoder: ValueDecoder) {
         self.decoder = decoder
-        self.elements = elements
-        self.codingPath = codingPath
     }
 
+    private var elements: [XPCMessage] {
+        guard case .array(let elements) = decoder.message else { return [] }
+        return elements
+    }
+
+    var codingPath: [any CodingKey] { decoder.codingPath }
     var count: Int? { elements.count }
     var isAtEnd: Bool { currentIndex >= elements.count }
 
-    /// Decodes the next element with `body`, advancing past it only when that succeeds.
-    private mutating func decodeNext<T>(_ type: T.Type, _ body: (ValueDecoder) throws -> T) throws -> T {
-        let key = XPCCodingKey(index: currentIndex)
+    /// The next element, or `valueNotFound` naming `type` at the end.
+    private func next(_ type: Any.Type) throws -> XPCMessage {
+        let elements = self.elements
         guard currentIndex < elements.count else {
             throw DecodingError.valueNotFound(type, DecodingError.Context(
-                codingPath: codingPath + [key],
-                debugDescription: "Unkeyed container is at its end: it has \(elements.count) elements."))
-        }
-        let value = try body(decoder.nested(elements[currentIndex], in: codingPath, at: key))
-        currentIndex += 1
-        return value
-    }
-
-    mutating func decodeNil() throws -> Bool {
-        guard currentIndex < elements.count else {
-            throw DecodingError.valueNotFound(Any?.self, DecodingError.Context(
                 codingPath: codingPath + [XPCCodingKey(index: currentIndex)],
                 debugDescription: "Unkeyed container is at its end: it has \(elements.count) elements."))
         }
-        if elements[currentIndex].isNull {
+        return elements[currentIndex]
+    }
+
+    /// Reads the next element with `body`, advancing past it only when that succeeds.
+    private mutating func read<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+        let message = try next(type)
+        do {
+            let value = try body(message)
+            currentIndex += 1
+            return value
+        } catch {
+            throw error.decodingError(type, message: message, codingPath: codingPath + [XPCCodingKey(index: currentIndex)])
+        }
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        if try next(Any?.self).isNull {
             currentIndex += 1
             return true
         }
         return false
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: String.Type) throws -> String { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: Double.Type) throws -> Double { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: Float.Type) throws -> Float { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: Int.Type) throws -> Int { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try decodeNext(type) { try $0.decode(type) } }
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try decodeNext(type) { try $0.unbox(type) } }
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try read(type, ScalarDecoding.bool) }
+    mutating func decode(_ type: String.Type) throws -> String { try read(type, ScalarDecoding.string) }
+    mutating func decode(_ type: Double.Type) throws -> Double { try read(type, ScalarDecoding.double) }
+    mutating func decode(_ type: Float.Type) throws -> Float { try read(type, ScalarDecoding.float) }
+    mutating func decode(_ type: Int.Type) throws -> Int { try integer(type) }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { try integer(type) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try integer(type) }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { try integer(type) }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try integer(type) }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try integer(type) }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(type) }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
+
+    private mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+        try read(type) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
+    }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let value = try decoder.decodeValue(type, from: try next(type), at: .index(currentIndex))
+        currentIndex += 1
+        return value
+    }
+
+    /// A decoder for the next element, advancing past it only when `body` succeeds.
+    private mutating func nextDecoder<T>(_ type: T.Type, _ body: (ValueDecoder) throws -> T) throws -> T {
+        let value = try body(decoder.nested(try next(type), at: .index(currentIndex)))
+        currentIndex += 1
+        return value
+    }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-        try decodeNext(KeyedDecodingContainer<NestedKey>.self) { try $0.container(keyedBy: type) }
+        try nextDecoder(KeyedDecodingContainer<NestedKey>.self) { try $0.container(keyedBy: type) }
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        try decodeNext((any UnkeyedDecodingContainer).self) { try $0.unkeyedContainer() }
+        try nextDecoder((any UnkeyedDecodingContainer).self) { try $0.unkeyedContainer() }
     }
 
     mutating func superDecoder() throws -> any Decoder {
-        try decodeNext((any Decoder).self) { $0 }
+        try nextDecoder((any Decoder).self) { $0 }
     }
 }

@@ -358,23 +358,35 @@ func reinterpret<T, U>(_ value: T, as _: U.Type) -> U {
 }
 
 /// The coding keys the bridge makes itself: array indices and `super`.
+///
+/// One enum payload (17 bytes), so it fits an existential's inline buffer: putting an index key
+/// in an `any CodingKey` allocates nothing.
 struct XPCCodingKey: CodingKey, Sendable {
-    /// The name of a string key; `nil` for an index key, whose name is made when asked for.
-    private let name: String?
-    let intValue: Int?
+    private enum Storage: Sendable {
+        case name(String)
+        case index(Int)
+    }
+
+    private let storage: Storage
 
     /// `Index 3` for index 3: formatted only when a path is printed, not for every element.
-    var stringValue: String { name ?? "Index \(intValue ?? 0)" }
-
-    init(stringValue: String) {
-        self.name = stringValue
-        self.intValue = nil
+    var stringValue: String {
+        switch storage {
+        case .name(let name): name
+        case .index(let index): "Index \(index)"
+        }
     }
 
-    init(intValue: Int) {
-        self.name = nil
-        self.intValue = intValue
+    var intValue: Int? {
+        switch storage {
+        case .name: nil
+        case .index(let index): index
+        }
     }
+
+    init(stringValue: String) { storage = .name(stringValue) }
+
+    init(intValue: Int) { storage = .index(intValue) }
 
     init(index: Int) { self.init(intValue: index) }
 
