@@ -47,6 +47,10 @@ public enum XPCTransportError: Error, Hashable, Sendable, CustomStringConvertibl
     case replyNotDictionary(XPCMessage.Kind)
     /// The peer let go of the request without replying.
     case noReply
+    /// The peer's ``XPCMessageSchemas`` rejected the request before any handler saw it
+    /// (SPEC §9.2.9). `reasons` describes each violation (`path: reason`), or the unknown kind; it
+    /// may be empty or shortened (at most 64 reasons of at most 1,024 bytes each).
+    case requestRejected(reasons: [String])
     /// ``XPCReceivedMessage/reply(_:attachments:)`` on a message that did not ask for a reply.
     case replyNotExpected
     /// A second reply to the same request.
@@ -151,6 +155,8 @@ public enum XPCTransportError: Error, Hashable, Sendable, CustomStringConvertibl
         case .cancelled: "cancelled"
         case .replyNotDictionary(let kind): "reply is a \(kind), not a dictionary"
         case .noReply: "the peer did not reply"
+        case .requestRejected(let reasons):
+            reasons.isEmpty ? "the peer rejected the request" : "the peer rejected the request: " + reasons.joined(separator: "; ")
         case .replyNotExpected: "the message did not ask for a reply"
         case .alreadyReplied: "already replied"
         case .unbalancedResume: "resume without a matching suspend"

@@ -302,6 +302,129 @@ extension TransportTests {
             await OpenDescriptors.expectNoLeak(from: baseline, "too many descriptors")
         }
 
+        @Test func moreDescriptorsThanTheSlotLimitInOneSendmsgAreAllClosed() async throws {
+            let baseline = OpenDescriptors.count()
+            do {
+                let (readEnd, writeEnd) = try makePipe()
+                defer {
+                    try? readEnd.close()
+                    try? writeEnd.close()
+                }
+                var options = XPCListener.Options()
+                options.connectionOptions.decodingOptions.limits.maximumSlotCount = 4
+                let fourSlots = try XPCWireEncoder().encode(.array((0..<4).map { .fd(slot: UInt16($0)) }))
+                let error = try await errorFromRawPeer(options: options) {
+                    try rawSend($0, helloFrame)
+                    try rawSend(
+                        $0, frameBytes(.message, id: 1, envelope: fourSlots), descriptors: [CInt](repeating: readEnd.rawValue, count: 5))
+                }
+                #expect(error == .protocolViolation(.tooManyDescriptors(received: 5, limit: 4)))
+            }
+            await OpenDescriptors.expectNoLeak(from: baseline, "descriptors over the slot limit")
+        }
+
+        @Test func descriptorsAfterTheFirstByteStillCountAgainstTheSlotTable() async throws {
+            let baseline = OpenDescriptors.count()
+            do {
+                let (readEnd, writeEnd) = try makePipe()
+                defer {
+                    try? readEnd.close()
+                    try? writeEnd.close()
+                }
+                let threeSlots = try XPCWireEncoder().encode(["a": .fd(slot: 0), "b": .fd(slot: 1), "c": .fd(slot: 2)])
+                let frame = frameBytes(.message, id: 1, envelope: threeSlots)
+                let error = try await errorFromRawPeer {
+                    try rawSend($0, helloFrame + frame.prefix(30))
+                    try rawSend($0, Array(frame.dropFirst(30)), descriptors: [readEnd.rawValue, writeEnd.rawValue])
+                }
+                #expect(error == .protocolViolation(.attachmentsMismatch(slots: 3, received: 2)))
+            }
+            await OpenDescriptors.expectNoLeak(from: baseline, "descriptors short of the slot table")
+        }
+
+        #if os(Linux)
+        /// The premise of the next test: with `SO_PASSCRED`, credentials come first in the control
+        /// data, and a full batch of descriptors no longer fits the receiver's buffer. The kernel
+        /// installs the descriptors that fit, drops the rest and reports `MSG_CTRUNC`.
+        @Test func theKernelTruncatesAFullBatchBehindCredentials() throws {
+            let baseline = OpenDescriptors.count()
+            let (readEnd, writeEnd) = try makePipe()
+            defer {
+                try? readEnd.close()
+                try? writeEnd.close()
+            }
+            let (receiver, sender) = try Platform.makeSocketPair(type: Platform.streamSocketType)
+            defer {
+                Platform.close(receiver)
+                Platform.close(sender)
+            }
+            var on: CInt = 1
+            #expect(setsockopt(receiver, SOL_SOCKET, SO_PASSCRED, &on, socklen_t(MemoryLayout<CInt>.size)) == 0)
+            var byte: UInt8 = 7
+            _ = try withUnsafeBytes(of: &byte) {
+                try SocketMessageIO.send(
+                    sender, bytes: $0,
+                    descriptors: [CInt](repeating: readEnd.rawValue, count: SocketMessageIO.maximumDescriptorsPerMessage))
+            }
+            let control = UnsafeMutableRawPointer.allocate(
+                byteCount: SocketMessageIO.controlCapacity, alignment: MemoryLayout<Int>.alignment)
+            defer { control.deallocate() }
+            let received = try withUnsafeMutableBytes(of: &byte) { try SocketMessageIO.receive(receiver, into: $0, control: control) }
+            #expect(received.count == 1)
+            #expect(received.controlTruncated)
+            #expect(received.descriptors.count > 0)
+            #expect(received.descriptors.count < SocketMessageIO.maximumDescriptorsPerMessage)
+            XPCWireTransport.Descriptors.close(received.descriptors)
+            #expect(OpenDescriptors.count() == baseline + 4)  // the pipe and the socket pair
+        }
+        #endif
+
+        @Test func truncatedControlDataIsAnErrorWithEveryReceivedDescriptorClosed() async throws {
+            let baseline = OpenDescriptors.count()
+            do {
+                let (readEnd, writeEnd) = try makePipe()
+                defer {
+                    try? readEnd.close()
+                    try? writeEnd.close()
+                }
+                let (ours, theirs) = try Platform.makeSocketPair(type: Platform.streamSocketType)
+                let peer = DescriptorHandle(adopting: theirs)
+                #if os(Linux)
+                // The receiver's control buffer holds exactly 253 descriptors (SPEC §9.2.4), the most
+                // one sendmsg may carry on Linux. With SO_PASSCRED on the receiving socket the kernel
+                // puts credentials first, so 253 descriptors no longer fit (see the test above).
+                var on: CInt = 1
+                #expect(setsockopt(ours, SOL_SOCKET, SO_PASSCRED, &on, socklen_t(MemoryLayout<CInt>.size)) == 0)
+                let count = SocketMessageIO.maximumDescriptorsPerMessage
+                #else
+                // Darwin takes more descriptors in one sendmsg than the receiver's buffer holds.
+                let count = SocketMessageIO.maximumDescriptorsPerMessage + 8
+                #endif
+                let connection = XPCConnection(
+                    core: ConnectionCore(target: .accepted(DescriptorHandle(adopting: ours)), options: XPCConnection.Options()))
+                connection.activate()
+                let oneSlot = try XPCWireEncoder().encode(["f": .fd(slot: 0)])
+                try rawSend(peer, helloFrame)
+                do {
+                    try rawSend(
+                        peer, frameBytes(.message, id: 1, envelope: oneSlot),
+                        descriptors: [CInt](repeating: readEnd.rawValue, count: count))
+                } catch {
+                    #if os(Linux)
+                    throw error
+                    #else
+                    // This kernel refuses that many descriptors in one message: nothing to truncate.
+                    connection.cancel()
+                    return
+                    #endif
+                }
+                let error = try await withTimeout { await firstError(of: connection) }
+                #expect(error == .protocolViolation(.controlDataTruncated))
+                withExtendedLifetime(peer) {}
+            }
+            await OpenDescriptors.expectNoLeak(from: baseline, "truncated control data")
+        }
+
         @Test func aPeerClosingBetweenFramesIsConnectionClosed() async throws {
             let error = try await errorFromRawPeer { socket in
                 try rawSend(socket, helloFrame)

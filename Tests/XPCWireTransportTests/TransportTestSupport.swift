@@ -243,7 +243,8 @@ func startServe(in directory: ScratchDirectory, name: String = "serve.sock", ext
     return (child, path)
 }
 
-/// Collects the messages of a connection's events until `count` arrived or an error ended them.
+/// Collects the messages of a connection's events until `count` arrived or an error ended them;
+/// rejections (SPEC §9.2.9) are skipped.
 func collectMessages(_ connection: XPCConnection, count: Int) async -> ([XPCReceivedMessage], XPCTransportError?) {
     var messages: [XPCReceivedMessage] = []
     for await event in connection.events {
@@ -251,6 +252,8 @@ func collectMessages(_ connection: XPCConnection, count: Int) async -> ([XPCRece
         case .message(let received):
             messages.append(received)
             if messages.count == count { return (messages, nil) }
+        case .rejected:
+            continue
         case .error(let error):
             return (messages, error)
         }
@@ -258,15 +261,26 @@ func collectMessages(_ connection: XPCConnection, count: Int) async -> ([XPCRece
     return (messages, nil)
 }
 
-/// The first error event of a connection, skipping (and releasing) messages.
+/// The first error event of a connection, skipping (and releasing) messages and rejections.
 func firstError(of connection: XPCConnection) async -> XPCTransportError? {
     for await event in connection.events {
         switch event {
         case .message(let received): received.closeAttachments()
+        case .rejected: continue
         case .error(let error): return error
         }
     }
     return nil
+}
+
+/// Collects a connection's first `count` events (messages, rejections, the error).
+func collectEvents(_ connection: XPCConnection, count: Int) async -> [XPCConnection.Event] {
+    var events: [XPCConnection.Event] = []
+    for await event in connection.events {
+        events.append(event)
+        if events.count == count { break }
+    }
+    return events
 }
 
 /// A pipe whose ends close with the returned handles.

@@ -29,6 +29,7 @@ final class ConnectionCore: Sendable {
     struct State {
         var phase = Phase.idle
         var requirement: PeerSecurityRequirement?
+        var schemas: XPCMessageSchemas?
         var credentials: XPCPeerCredentials?
         var outbound: [(frame: OutgoingFrame, id: UInt64)] = []
         var outboundHead = 0
@@ -66,7 +67,7 @@ final class ConnectionCore: Sendable {
 
     let target: Target
     let options: XPCConnection.Options
-    let state = ConditionLock(State())
+    let state: ConditionLock<State>
     let events = DeliveryQueue<XPCConnection.Event> { event in
         if case .message(let received) = event { received.closeAttachments() }
     }
@@ -74,6 +75,9 @@ final class ConnectionCore: Sendable {
     init(target: Target, options: XPCConnection.Options) {
         self.target = target
         self.options = options
+        var initial = State()
+        initial.schemas = options.messageSchemas
+        self.state = ConditionLock(initial)
     }
 
     // MARK: - Settings and lifecycle
@@ -82,6 +86,15 @@ final class ConnectionCore: Sendable {
         let accepted = state.withLock { state -> Bool in
             guard case .idle = state.phase else { return false }
             state.requirement = requirement
+            return true
+        }
+        guard accepted else { throw .alreadyActivated }
+    }
+
+    func setSchemas(_ schemas: XPCMessageSchemas?) throws(XPCTransportError) {
+        let accepted = state.withLock { state -> Bool in
+            guard case .idle = state.phase else { return false }
+            state.schemas = schemas
             return true
         }
         guard accepted else { throw .alreadyActivated }
@@ -193,9 +206,10 @@ final class ConnectionCore: Sendable {
     /// The empty-dictionary envelope of a no-reply frame.
     static let emptyDictionaryEnvelope: [UInt8] = (try? XPCWireEncoder().encode(.dictionary(XPCDictionary()))) ?? []
 
-    /// Tells the peer that request `requestID` will get no reply; ignored once the connection ended.
-    func sendNoReply(to requestID: UInt64) {
-        let frame = OutgoingFrame(kind: .noReply, replyID: requestID, envelope: Self.emptyDictionaryEnvelope, descriptors: [])
+    /// Tells the peer that request `requestID` will get no reply (`envelope`: the empty
+    /// dictionary, or a rejection, SPEC §9.2.9); ignored once the connection ended.
+    func sendNoReply(to requestID: UInt64, envelope: [UInt8] = ConnectionCore.emptyDictionaryEnvelope) {
+        let frame = OutgoingFrame(kind: .noReply, replyID: requestID, envelope: envelope, descriptors: [])
         _ = try? enqueue(frame)
     }
 
@@ -278,6 +292,8 @@ final class ConnectionCore: Sendable {
             socket: socket.descriptor, maximumFrameSize: options.maximumFrameSize,
             maximumDescriptors: min(options.decodingOptions.limits.maximumSlotCount, SocketMessageIO.maximumDescriptorsPerMessage))
         let decoder = XPCWireDecoder(options: options.decodingOptions)
+        // Settings are fixed once the connection has started.
+        let schemas = state.withLock { $0.schemas }
         do {
             guard let hello = try reader.readFrame() else { throw XPCTransportError.connectionClosed }
             do {
@@ -289,7 +305,7 @@ final class ConnectionCore: Sendable {
             var expectedID: UInt64 = 1
             while events.waitForRoom(limit: max(1, options.maximumBufferedEvents)) {
                 guard let frame = try reader.readFrame() else { throw XPCTransportError.connectionClosed }
-                try handle(frame, expectedID: &expectedID, decoder: decoder)
+                try handle(frame, expectedID: &expectedID, decoder: decoder, schemas: schemas)
             }
         } catch let error as XPCTransportError {
             end(error)
@@ -298,7 +314,9 @@ final class ConnectionCore: Sendable {
         }
     }
 
-    private func handle(_ frame: ReceivedFrame, expectedID: inout UInt64, decoder: XPCWireDecoder) throws(XPCTransportError) {
+    private func handle(
+        _ frame: ReceivedFrame, expectedID: inout UInt64, decoder: XPCWireDecoder, schemas: XPCMessageSchemas?
+    ) throws(XPCTransportError) {
         let header = frame.header
         guard header.messageID == expectedID else {
             Descriptors.close(frame.descriptors)
@@ -315,6 +333,16 @@ final class ConnectionCore: Sendable {
                 throw .protocolViolation(.unexpectedReplyID(header.replyID))
             }
             let (message, attachments) = try decode(frame, decoder: decoder)
+            if let schemas, let reason = schemas.validate(message) {
+                // SPEC §9.2.9: not delivered; its descriptors closed; a requester told at once.
+                XPCReceivedMessage.close(attachments)
+                let rejection = XPCMessageRejection(
+                    kind: schemas.kind(of: message), reason: reason, messageID: header.messageID,
+                    isRequest: header.kind == .request)
+                if rejection.isRequest { sendNoReply(to: header.messageID, envelope: rejection.wireEnvelope) }
+                events.push(.rejected(rejection))
+                return
+            }
             let context = header.kind == .request ? ReplyContext(core: self, requestID: header.messageID) : nil
             events.push(.message(XPCReceivedMessage(
                 message: message, attachments: attachments, messageID: header.messageID, replyContext: context)))
@@ -330,7 +358,11 @@ final class ConnectionCore: Sendable {
             let result: Result<XPCReceivedMessage, XPCTransportError>
             if header.kind == .noReply {
                 received.closeAttachments()
-                result = .failure(.noReply)
+                if let reasons = XPCMessageRejection.reasons(inNoReply: message) {
+                    result = .failure(.requestRejected(reasons: reasons))
+                } else {
+                    result = .failure(.noReply)
+                }
             } else if case .dictionary = message {
                 result = .success(received)
             } else {

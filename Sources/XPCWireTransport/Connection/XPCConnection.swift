@@ -7,6 +7,8 @@ import XPCWire
 /// A connection made with ``init(socketPath:options:)`` or ``init(endpoint:options:)`` is lazy: it
 /// connects when the first message is sent (or on ``activate()``). Messages are delivered in order
 /// through ``events``; replies go to the ``sendRequest(_:attachments:)`` that is waiting for them.
+/// With ``setMessageSchemas(_:)``, messages that do not match their kind's schema are rejected
+/// before delivery (``Event/rejected(_:)``).
 ///
 /// ```swift
 /// let connection = XPCConnection(socketPath: "/tmp/demo.sock")
@@ -30,6 +32,9 @@ public final class XPCConnection: Sendable {
         /// How many undelivered messages may wait in ``XPCConnection/events`` before the
         /// connection stops reading from the socket. Default 1024.
         public var maximumBufferedEvents = 1024
+        /// The schemas every received message and request must match before it is delivered
+        /// (SPEC §9.2.9); see also ``XPCConnection/setMessageSchemas(_:)``. Default none.
+        public var messageSchemas: XPCMessageSchemas?
 
         /// The default options.
         public init() {}
@@ -39,6 +44,10 @@ public final class XPCConnection: Sendable {
     public enum Event: Sendable {
         /// A message from the peer (a request when ``XPCReceivedMessage/expectsReply``).
         case message(XPCReceivedMessage)
+        /// A message or request from the peer failed the connection's ``XPCMessageSchemas`` and
+        /// was not delivered; its attachments are closed, and a requester was told. The connection
+        /// goes on: more events follow.
+        case rejected(XPCMessageRejection)
         /// The connection ended; this is the last event.
         case error(XPCTransportError)
     }
@@ -100,6 +109,26 @@ public final class XPCConnection: Sendable {
         try core.setRequirement(requirement)
     }
 
+    /// Checks every message and request the peer sends against `schemas` before delivering it;
+    /// `nil` checks nothing. Call before first use (SPEC §9.2.9).
+    ///
+    /// A message that fails is not delivered: its attachments are closed and ``events`` delivers
+    /// ``Event/rejected(_:)`` in its place. A request that fails is answered at once, and the
+    /// requester's `sendRequest` throws ``XPCTransportError/requestRejected(reasons:)``. Replies
+    /// to this side's own requests are not checked.
+    ///
+    /// ```swift
+    /// let connection = XPCConnection(endpoint: endpoint)
+    /// try connection.setMessageSchemas(XPCMessageSchemas(schemas: [
+    ///     "progress": .dictionary([.required("kind", .string()), .required("done", .uint64())]),
+    /// ]))
+    /// ```
+    ///
+    /// - Throws: ``XPCTransportError/alreadyActivated`` once the connection has started.
+    public func setMessageSchemas(_ schemas: XPCMessageSchemas?) throws(XPCTransportError) {
+        try core.setSchemas(schemas)
+    }
+
     /// Connects now instead of on the first send. Does nothing if already started.
     public func activate() {
         core.activate()
@@ -124,8 +153,9 @@ public final class XPCConnection: Sendable {
     /// ``sendRequestReceivingAttachments(_:attachments:)`` to keep them.
     ///
     /// - Throws: the errors of ``send(_:attachments:)``; ``XPCTransportError/replyNotDictionary(_:)``;
-    ///   ``XPCTransportError/noReply``; ``XPCTransportError/cancelled`` when the task is cancelled;
-    ///   the error that ended the connection.
+    ///   ``XPCTransportError/noReply``; ``XPCTransportError/requestRejected(reasons:)`` when the
+    ///   peer's schemas refuse the request; ``XPCTransportError/cancelled`` when the task is
+    ///   cancelled; the error that ended the connection.
     public func sendRequest(_ message: XPCMessage, attachments: [XPCAttachment] = []) async throws(XPCTransportError) -> XPCMessage {
         let reply = try await sendRequestReceivingAttachments(message, attachments: attachments)
         reply.closeAttachments()

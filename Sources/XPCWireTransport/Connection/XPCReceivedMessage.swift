@@ -57,6 +57,11 @@ public struct XPCReceivedMessage: Sendable {
 
     /// Closes every attachment's descriptor (`close(2)`). Call it once, when you keep none of them.
     public func closeAttachments() {
+        Self.close(attachments)
+    }
+
+    /// Closes the descriptors of attachments the transport received but does not deliver.
+    static func close(_ attachments: [XPCAttachment]) {
         for attachment in attachments {
             switch attachment {
             case .fd(let descriptor): Platform.close(descriptor.rawValue)

@@ -7,7 +7,8 @@ import XPCWire
 ///
 /// Accepting starts on ``activate()`` or when ``connections`` is first iterated; until then the
 /// kernel queues connecting peers. Each accepted connection is already active: it checks the peer
-/// against the listener's ``PeerSecurityRequirement`` and starts reading.
+/// against the listener's ``PeerSecurityRequirement`` and starts reading, checking every message
+/// against the listener's ``XPCMessageSchemas`` (``setMessageSchemas(_:)``).
 ///
 /// ```swift
 /// let listener = try XPCListener(socketPath: "/tmp/demo.sock")
@@ -100,6 +101,18 @@ public final class XPCListener: Sendable {
         try core.setRequirement(requirement)
     }
 
+    /// Checks every message and request that accepted peers send against `schemas` before
+    /// delivering it (SPEC §9.2.9); `nil` checks nothing. Call before ``activate()``.
+    ///
+    /// Every connection accepted afterwards starts with these schemas, as if set with
+    /// ``XPCConnection/setMessageSchemas(_:)``; they replace the
+    /// ``XPCConnection/Options/messageSchemas`` of ``Options/connectionOptions``.
+    ///
+    /// - Throws: ``XPCTransportError/alreadyActivated`` once the listener has started.
+    public func setMessageSchemas(_ schemas: XPCMessageSchemas?) throws(XPCTransportError) {
+        try core.setSchemas(schemas)
+    }
+
     /// Starts accepting. Does nothing if already started or cancelled.
     public func activate() {
         core.activate()
@@ -118,6 +131,7 @@ final class ListenerCore: Sendable {
         var started = false
         var cancelled = false
         var requirement: PeerSecurityRequirement?
+        var schemas: XPCMessageSchemas?
         var pathSocket: DescriptorHandle?
         var connector: DescriptorHandle?
         var wakeRead: DescriptorHandle?
@@ -145,6 +159,7 @@ final class ListenerCore: Sendable {
         }
         var initial = State()
         initial.requirement = options.peerRequirement
+        initial.schemas = options.connectionOptions.messageSchemas
         initial.connector = connector
         initial.wakeRead = DescriptorHandle(adopting: wake.read)
         initial.wakeWrite = DescriptorHandle(adopting: wake.write)
@@ -203,15 +218,30 @@ final class ListenerCore: Sendable {
         guard accepted else { throw .alreadyActivated }
     }
 
+    func setSchemas(_ schemas: XPCMessageSchemas?) throws(XPCTransportError) {
+        let accepted = state.withLock { state -> Bool in
+            guard !state.started, !state.cancelled else { return false }
+            state.schemas = schemas
+            return true
+        }
+        guard accepted else { throw .alreadyActivated }
+    }
+
     func activate() {
-        let sources = state.withLock { state -> (DescriptorHandle?, DescriptorHandle, DescriptorHandle, PeerSecurityRequirement?)? in
+        typealias Sources = (DescriptorHandle?, DescriptorHandle, DescriptorHandle, PeerSecurityRequirement?, XPCMessageSchemas?)
+        let sources = state.withLock { state -> Sources? in
             guard !state.started, !state.cancelled, let connector = state.connector, let wake = state.wakeRead else { return nil }
             state.started = true
-            return (state.pathSocket, connector, wake, state.requirement)
+            return (state.pathSocket, connector, wake, state.requirement, state.schemas)
         }
-        guard let (pathSocket, connector, wake, requirement) = sources else { return }
+        guard let (pathSocket, connector, wake, requirement, schemas) = sources else { return }
+        var withSchemas = options.connectionOptions
+        withSchemas.messageSchemas = schemas
+        let connectionOptions = withSchemas
         let thread = Thread { [self] in
-            acceptLoop(pathSocket: pathSocket, connector: connector, wake: wake, requirement: requirement)
+            acceptLoop(
+                pathSocket: pathSocket, connector: connector, wake: wake, requirement: requirement,
+                connectionOptions: connectionOptions)
         }
         thread.name = "XPCWire listener"
         thread.start()
@@ -239,7 +269,10 @@ final class ListenerCore: Sendable {
         accepted.finish(discardingBuffered: true)
     }
 
-    private func acceptLoop(pathSocket: DescriptorHandle?, connector: DescriptorHandle, wake: DescriptorHandle, requirement: PeerSecurityRequirement?) {
+    private func acceptLoop(
+        pathSocket: DescriptorHandle?, connector: DescriptorHandle, wake: DescriptorHandle, requirement: PeerSecurityRequirement?,
+        connectionOptions: XPCConnection.Options
+    ) {
         let control = UnsafeMutableRawPointer.allocate(
             byteCount: SocketMessageIO.controlCapacity, alignment: MemoryLayout<Int>.alignment)
         defer { control.deallocate() }
@@ -254,11 +287,13 @@ final class ListenerCore: Sendable {
             }
             if ready.contains(0) { break }
             if ready.contains(1), let socket = try? EndpointConnector.acceptRequest(on: connector, control: control) {
-                hand(socket, requirement: requirement)
+                hand(socket, requirement: requirement, options: connectionOptions)
             }
             if ready.contains(2), let pathSocket {
                 do {
-                    hand(DescriptorHandle(adopting: try Platform.accept(pathSocket.descriptor)), requirement: requirement)
+                    hand(
+                        DescriptorHandle(adopting: try Platform.accept(pathSocket.descriptor)), requirement: requirement,
+                        options: connectionOptions)
                 } catch .resourceTemporarilyUnavailable, .connectionAbort {
                     continue
                 } catch {
@@ -269,8 +304,8 @@ final class ListenerCore: Sendable {
         }
     }
 
-    private func hand(_ socket: DescriptorHandle, requirement: PeerSecurityRequirement?) {
-        let core = ConnectionCore(target: .accepted(socket), options: options.connectionOptions)
+    private func hand(_ socket: DescriptorHandle, requirement: PeerSecurityRequirement?, options: XPCConnection.Options) {
+        let core = ConnectionCore(target: .accepted(socket), options: options)
         if let requirement { try? core.setRequirement(requirement) }
         let connection = XPCConnection(core: core)
         core.activate()

@@ -77,11 +77,14 @@ enum SocketMessageIO {
             let count = try Platform.retrying { recvmsg(socket, &message, cxpcwire_msg_cmsg_cloexec()) }
             var descriptors: [CInt] = []
             if message.msg_controllen > 0 {
+                // The control data the kernel wrote ends here. When it truncated the data
+                // (MSG_CTRUNC), a header's cmsg_len may claim more than that: read only what is there.
+                let controlEnd = UnsafeRawPointer(control) + min(Int(message.msg_controllen), controlCapacity)
                 var next = cxpcwire_cmsg_firsthdr(&message)
                 while let header = next {
                     if header.pointee.cmsg_level == SOL_SOCKET, header.pointee.cmsg_type == cxpcwire_scm_rights() {
-                        let dataLength = Int(header.pointee.cmsg_len) - cxpcwire_cmsg_len(0)
                         let data = UnsafeRawPointer(cxpcwire_cmsg_data(header))
+                        let dataLength = min(Int(header.pointee.cmsg_len) - cxpcwire_cmsg_len(0), controlEnd - data)
                         for index in 0..<max(0, dataLength / MemoryLayout<CInt>.size) {
                             let descriptor = data.loadUnaligned(fromByteOffset: index * MemoryLayout<CInt>.size, as: CInt.self)
                             Platform.prepareReceivedDescriptor(descriptor)
