@@ -18,6 +18,8 @@ let package = Package(
         // The repository root. `name:` keeps the product reference independent of the folder
         // the repository is cloned into (a path dependency is otherwise named after it).
         .package(name: "XPCWire", path: ".."),
+        // FileDescriptor, for FuzzCodable's attachment fields (the version the root package pins).
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // msgpack-c, the reference MessagePack implementation FuzzDifferential compares against
@@ -27,7 +29,8 @@ let package = Package(
             pkgConfig: "msgpack",
             providers: [.apt(["libmsgpack-dev"])]
         ),
-        // The round-trip oracle both targets apply to every message they decode.
+        // The round-trip oracle the wire targets apply to every message they decode, and the
+        // violation report all three use.
         .target(
             name: "FuzzSupport",
             dependencies: [.product(name: "XPCWire", package: "XPCWire")]
@@ -39,6 +42,15 @@ let package = Package(
         .executableTarget(
             name: "FuzzDifferential",
             dependencies: ["FuzzSupport", "CMsgPack", .product(name: "XPCWire", package: "XPCWire")]
+        ),
+        // Typed values: XPCDecoder's bytes path against its tree path, and the round trip.
+        .executableTarget(
+            name: "FuzzCodable",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "XPCWire", package: "XPCWire"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
     ]
 )

@@ -3,25 +3,27 @@
 #
 #     bash Fuzz/run.sh FuzzDecode 600
 #     bash Fuzz/run.sh FuzzDifferential 60
+#     bash Fuzz/run.sh FuzzCodable 120
 #
 # Needs a swift.org toolchain (it ships libFuzzer: lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a) and,
 # for FuzzDifferential, msgpack-c (Debian: libmsgpack-dev, found through pkg-config).
 #
 # The seed corpus is made fresh from Fixtures/ each run (envelopes for FuzzDecode, their bodies for
-# FuzzDifferential) plus every saved fail case; what libFuzzer learns accumulates in Fuzz/out/TARGET
-# (not committed). Exits non-zero on any crash, leak, timeout or out-of-memory, after copying the
-# input into Fuzz/FailCases/TARGET/, from where `swift test` replays it forever
-# (Tests/XPCWireTests/FailCaseReplayTests.swift).
+# FuzzDifferential; for FuzzCodable the valid and the typed envelopes, v1/ and codable/, and the
+# committed typed seeds in Seeds/FuzzCodable/) plus every saved fail case; what libFuzzer learns
+# accumulates in Fuzz/out/TARGET (not committed). Exits non-zero on any crash, leak, timeout or
+# out-of-memory, after copying the input into Fuzz/FailCases/TARGET/, from where `swift test`
+# replays it forever (Tests/XPCWireTests/FailCaseReplayTests.swift).
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 FuzzDecode|FuzzDifferential SECONDS" >&2
+    echo "usage: $0 FuzzDecode|FuzzDifferential|FuzzCodable SECONDS" >&2
     exit 2
 }
 [ $# -eq 2 ] || usage
 target=$1
 seconds=$2
-case "$target" in FuzzDecode | FuzzDifferential) ;; *) usage ;; esac
+case "$target" in FuzzDecode | FuzzDifferential | FuzzCodable) ;; *) usage ;; esac
 [[ "$seconds" =~ ^[0-9]+$ ]] || usage
 
 fuzz_dir=$(cd "$(dirname "$0")" && pwd)
@@ -59,10 +61,18 @@ corpus="$out/corpus"
 artifacts="$out/artifacts"
 rm -rf "$seeds" "$artifacts"
 mkdir -p "$seeds" "$corpus" "$artifacts"
-for bin in "$fixtures"/v1/*.bin "$fixtures"/invalid/*.bin "$fixtures"/noncanonical/*.bin; do
+if [ "$target" = FuzzCodable ]; then
+    # Whole envelopes: the valid ones, the typed ones, and valid encodings of the target's own
+    # shapes (Seeds/FuzzCodable/, written by the target itself; see Fuzz/README.md).
+    seed_files=("$fixtures"/v1/*.bin "$fixtures"/codable/*.bin Seeds/FuzzCodable/*.bin)
+else
+    seed_files=("$fixtures"/v1/*.bin "$fixtures"/invalid/*.bin "$fixtures"/noncanonical/*.bin)
+fi
+for bin in "${seed_files[@]}"; do
+    [ -f "$bin" ] || continue
     name="$(basename "$(dirname "$bin")")-$(basename "$bin" .bin)"
     size=$(wc -c <"$bin")
-    if [ "$target" = FuzzDecode ]; then
+    if [ "$target" != FuzzDifferential ]; then
         if [ "$size" -le "$max_len" ]; then cp "$bin" "$seeds/$name"; fi
     else
         # The body starts after the 14-byte header and the slot table (slot count at offset 8).
@@ -95,6 +105,16 @@ grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE)[[:space:]]' "$out/fuzz.log" | grep 
 failed=0
 for artifact in "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* "$artifacts"/oom-*; do
     [ -f "$artifact" ] || continue
+    # A saved fail case that still fails (it is a seed) is reported, not saved a second time.
+    known=""
+    for saved in FailCases/*/*; do
+        if [ -f "$saved" ] && cmp -s "$artifact" "$saved"; then known=$saved; fi
+    done
+    if [ -n "$known" ]; then
+        echo "still failing: Fuzz/$known"
+        failed=1
+        continue
+    fi
     mkdir -p "FailCases/$target"
     cp "$artifact" "FailCases/$target/"
     echo "saved Fuzz/FailCases/$target/$(basename "$artifact")"

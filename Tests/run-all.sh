@@ -61,9 +61,15 @@ echo "== fuzzing: each libFuzzer target for 60 seconds (Fuzz/run.sh)"
 # libFuzzer comes with the swift.org toolchain (lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a), so
 # nothing is installed for it; FuzzDifferential needs msgpack-c, installed above. A crash, leak,
 # timeout or out-of-memory fails the run; the log shows the input (hex and Base64).
+# Counted on lines of their own: set -e would not stop on a failure inside `run.sh … && …`.
+fuzz_targets=0
 bash Fuzz/run.sh FuzzDecode 60
+fuzz_targets=$((fuzz_targets + 1))
 bash Fuzz/run.sh FuzzDifferential 60
+fuzz_targets=$((fuzz_targets + 1))
+bash Fuzz/run.sh FuzzCodable 60
+fuzz_targets=$((fuzz_targets + 1))
 
 cli_checks=$(( $(ls Fixtures/v1/*.bin Fixtures/invalid/*.bin Fixtures/noncanonical/*.bin | wc -l) + 2 ))
-echo "swift tests: $swift_tests, CLI fixture checks: $cli_checks, interop checks: $interop_checks, fuzz targets: 2"
-echo "total: $((swift_tests + cli_checks + interop_checks + 2)) passed, 0 failed"
+echo "swift tests: $swift_tests, CLI fixture checks: $cli_checks, interop checks: $interop_checks, fuzz targets: $fuzz_targets"
+echo "total: $((swift_tests + cli_checks + interop_checks + fuzz_targets)) passed, 0 failed"

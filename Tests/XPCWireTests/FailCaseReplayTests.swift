@@ -1,5 +1,7 @@
-// Replays every input the fuzzers ever failed on (Fuzz/FailCases/) through the checks of FuzzDecode,
-// and defines those checks for the malformed-input matrix (MalformedInputMatrixTests.swift).
+// Replays every input the fuzzers ever failed on (Fuzz/FailCases/) through the checks of FuzzDecode
+// and of FuzzCodable, and defines FuzzDecode's checks for the malformed-input matrix
+// (MalformedInputMatrixTests.swift). FuzzCodable's checks and typed shapes are
+// FuzzCodableShapes.swift, a byte-for-byte copy of the fuzz target's file (checked below).
 
 import Foundation
 import Testing
@@ -157,6 +159,58 @@ func hexDump(_ bytes: some Collection<UInt8>, limit: Int = 64) -> String {
                 for violation in WireDecodingOracle.checkBody(buffer).violations {
                     Issue.record("Fuzz/FailCases/\(relative) as a body: \(violation)\ninput: \(hexDump(bytes, limit: 512))")
                 }
+            }
+        }
+    }
+
+    /// The repository root, from this file: Tests/XPCWireTests/ → the root.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every saved input, whichever target found it, through FuzzCodable's oracle: both decoding
+    /// paths agree, errors are `DecodingError`s, decoded values round-trip (FuzzCodableShapes.check).
+    @Test func everySavedInputDecodesAlikeOnBothCodablePaths() throws {
+        for relative in try Self.savedInputs() {
+            let bytes = Array(try Data(contentsOf: Self.failCasesDirectory.appendingPathComponent(relative)))
+            for violation in FuzzCodableShapes.check(bytes) {
+                Issue.record("Fuzz/FailCases/\(relative) through FuzzCodable's oracle: \(violation)\ninput: \(hexDump(bytes, limit: 512))")
+            }
+        }
+    }
+
+    /// The shapes and oracle replayed here are the fuzz target's own: the two copies are identical.
+    @Test func fuzzCodableShapesAreTheFuzzTargetsOwn() throws {
+        let copy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("FuzzCodableShapes.swift")
+        let original = Self.repositoryRoot.appendingPathComponent("Fuzz/Sources/FuzzCodable/FuzzCodableShapes.swift")
+        #expect(
+            try Data(contentsOf: copy) == Data(contentsOf: original),
+            "Tests/XPCWireTests/FuzzCodableShapes.swift differs from Fuzz/Sources/FuzzCodable/FuzzCodableShapes.swift: copy the edited one over the other")
+    }
+
+    /// Fuzz/Seeds/FuzzCodable/ holds exactly the encodings of `FuzzCodableShapes.seeds()`, each of
+    /// which decodes as the shape its name starts with and passes the oracle.
+    @Test func fuzzCodableSeedsAreTheEncodingsOfTheSeedValues() throws {
+        let directory = Self.repositoryRoot.appendingPathComponent("Fuzz/Seeds/FuzzCodable")
+        let seeds = try FuzzCodableShapes.seeds()
+        let committed = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".bin") }
+        #expect(
+            Set(committed) == Set(seeds.map { $0.name + ".bin" }),
+            "regenerate: XPCWIRE_FUZZ_WRITE_SEEDS=Fuzz/Seeds/FuzzCodable Fuzz/.build/release/FuzzCodable (after removing the old files)")
+        for seed in seeds {
+            let file = directory.appendingPathComponent(seed.name + ".bin")
+            guard let bytes = try? Array(Data(contentsOf: file)) else { continue }
+            #expect(bytes == seed.bytes, "Fuzz/Seeds/FuzzCodable/\(seed.name).bin is not the encoding of its seed value")
+            let attachments = FuzzCodableShapes.attachments(forSlotTableOf: bytes)
+            let decoder = XPCDecoder()
+            switch seed.name.prefix(while: { $0 != "-" }) {
+            case "scalars": _ = try decoder.decode(FuzzCodableShapes.Scalars.self, from: bytes, attachments: attachments)
+            case "request": _ = try decoder.decode(FuzzCodableShapes.Request.self, from: bytes, attachments: attachments)
+            case "drawing": _ = try decoder.decode(FuzzCodableShapes.Drawing.self, from: bytes, attachments: attachments)
+            case "channel": _ = try decoder.decode(FuzzCodableShapes.Channel.self, from: bytes, attachments: attachments)
+            default: Issue.record("seed \(seed.name) does not name its shape")
+            }
+            for violation in FuzzCodableShapes.check(bytes) {
+                Issue.record("seed \(seed.name): \(violation)")
             }
         }
     }

@@ -38,4 +38,24 @@ import Testing
         }
         #expect(throws: Never.self) { try XPCDate(secondsSinceReferenceDate: 9.2e9) }
     }
+
+    @Test("Every date a message can hold gives a Date that encodes again, even at the ends of the range")
+    func datesAtTheEndsOfTheRangeEncodeAgain() throws {
+        // Found by FuzzCodable (Fuzz/FailCases/FuzzCodable): the nearest Double to Int64.max ns
+        // lies above the range, so such a Date could be decoded but not encoded.
+        let ends: [Int64] = [.max, .max - 378, .max - 379, .max - 2_000, .min, .min + 379, .min + 380, .min + 2_000]
+        for nanoseconds in ends {
+            let date = XPCDate(nanosecondsSinceReferenceDate: nanoseconds).date
+            let back = try XPCDate(date)
+            // Within one Double step (about 1.9 µs here) of where it started: toward 2001 at the
+            // very ends, the nearest Double (within half a step) elsewhere.
+            let distance = nanoseconds.subtractingReportingOverflow(back.nanosecondsSinceReferenceDate).partialValue
+            let atTheEnd = nanoseconds > .max - 1_000 || nanoseconds < .min + 1_000
+            let allowed: ClosedRange<Int64> = !atTheEnd ? -960...960 : nanoseconds > 0 ? 0...2_000 : -2_000...0
+            #expect(allowed.contains(distance), "\(nanoseconds) → \(back.nanosecondsSinceReferenceDate)")
+        }
+        // Away from the ends, the conversion is the nearest Double, as before.
+        let inside = XPCDate(nanosecondsSinceReferenceDate: 9_223_372_036_854_000_000)
+        #expect(inside.secondsSinceReferenceDate == 9_223_372_036.854)
+    }
 }

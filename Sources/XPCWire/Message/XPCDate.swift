@@ -103,10 +103,21 @@ public struct XPCDate: Hashable, Comparable, Sendable {
         Date(timeIntervalSinceReferenceDate: secondsSinceReferenceDate)
     }
 
-    /// Seconds since the reference date, as a `Double`.
+    /// Seconds since the reference date, as a `Double`: the nearest one that converts back into
+    /// the range (SPEC §9.1.1).
+    ///
+    /// Within about 380 ns of either end of the range, the nearest `Double` lies just outside it
+    /// (the spacing of `Double`s there is about 1.9 µs); the nearest one inside is used instead,
+    /// so every date a message holds gives a `Date` that encodes again.
     public var secondsSinceReferenceDate: Double {
         let (seconds, nanoseconds) = nanosecondsSinceReferenceDate.quotientAndRemainder(dividingBy: 1_000_000_000)
-        return Double(seconds) + Double(nanoseconds) / 1_000_000_000
+        var value = Double(seconds) + Double(nanoseconds) / 1_000_000_000
+        guard abs(seconds) >= 9_223_372_035 else { return value }
+        // Two steps toward 2001 always suffice; the bound only keeps the loop visibly finite.
+        for _ in 0..<4 where (try? XPCDate(secondsSinceReferenceDate: value)) == nil {
+            value = value > 0 ? value.nextDown : value.nextUp
+        }
+        return value
     }
 
     /// Orders dates chronologically.
