@@ -7,6 +7,8 @@
     checks.py descriptions --c XPCWIRE_C --python XPCWIRE_PY
     checks.py mutations --c XPCWIRE_C --python XPCWIRE_PY [--count N] [--seed S]
     checks.py random-stream --seed S --count N -o FILE
+    checks.py schemas|schema-cli --c XPCWIRE_C --python XPCWIRE_PY --swift XPCWIRE   (schema_checks.py)
+    checks.py schema-expected --swift XPCWIRE   (rewrites Fixtures/schema/expected and diff/*.expected.json)
 
 Each checking command prints a line per failure, a summary per group, and last a line
 "checks-result PASSED FAILED" for run.sh. Descriptions are compared structurally (SPEC §8.4),
@@ -669,7 +671,7 @@ def check_mutations(arguments, tally):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["fixtures", "streams", "stock", "descriptions", "mutations",
-                                            "random-stream"])
+                                            "random-stream", "schemas", "schema-cli", "schema-expected"])
     parser.add_argument("--c")
     parser.add_argument("--python")
     parser.add_argument("--swift")
@@ -682,9 +684,15 @@ def main():
     if arguments.command == "random-stream":
         write_random_stream(arguments)
         return 0
+    import schema_checks  # noqa: E402 - beside this file; it imports this module's helpers
+
+    if arguments.command == "schema-expected":
+        schema_checks.write_expected(arguments)
+        return 0
     tally = Tally()
     {"fixtures": check_fixtures, "streams": check_streams, "stock": check_stock,
-     "descriptions": check_descriptions, "mutations": check_mutations}[arguments.command](arguments, tally)
+     "descriptions": check_descriptions, "mutations": check_mutations, "schemas": schema_checks.check_schemas,
+     "schema-cli": schema_checks.check_schema_cli}[arguments.command](arguments, tally)
     print(f"checks-result {tally.passed} {tally.failed}")
     return 0
 

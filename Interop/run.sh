@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-language interoperability checks: the C (msgpack-c) and Python (msgpack) implementations in
 # Interop/ against the fixtures, against each other, against the Swift CLI, and against stock
-# MessagePack writers and readers. See Interop/README.md.
+# MessagePack writers and readers; their schema validators against `xpcwire schema check` on
+# Fixtures/schema. See Interop/README.md.
 #
 #   bash Interop/run.sh "$(swift build --show-bin-path)/xpcwire"
 #
@@ -99,6 +100,8 @@ group "streams of concatenated envelopes" streams
 group "stock MessagePack writers and readers" stock --stock-pack Interop/c/stock-pack
 group "JSON descriptions: the rules of SPEC §8.3" descriptions
 group "mutated inputs: C and Python agree on every error" mutations --count "$mutations" --seed "$seed"
+group "schemas (SPEC §9.4): Swift, C and Python report the same violations" schemas
+group "xpcwire schema check/diff, schema-check: exit statuses and output" schema-cli
 
 echo "== three-way random round trip: Swift random -> C -> Python, $count messages, seed $seed"
 three_way random --seed "$seed" --count "$count"

@@ -5,12 +5,18 @@
  *   xpcwire-c encode JSON_FILE               a JSON description to canonical bytes, on stdout
  *   xpcwire-c roundtrip [--canonical] IN OUT a stream of concatenated envelopes, each decoded and
  *                                            re-encoded canonically, concatenated into OUT
+ *   xpcwire-c schema-check [--json] [--canonical] SCHEMA FILE
+ *                                            the violations of FILE's message against the schema
+ *                                            (SPEC §9.4), as `xpcwire schema check` prints them
  *
  * FILE, IN and OUT may be "-" for standard input or output. --canonical decodes in strict mode
  * (SPEC §5.3). A decoding error prints "error: KIND at OFFSET" (KIND with its limit name or
  * non-canonical reason in parentheses, e.g. "nonCanonical(float32)") and exits with status 1; in a
  * stream, OFFSET counts from the start of the stream and a second line names the envelope.
+ * schema-check exits with status 0 when the message matches, 1 when it does not or cannot be
+ * decoded, and 64 when the schema is invalid or a file cannot be read.
  */
+#include "schema.h"
 #include "xpcwire.h"
 
 #include <stdlib.h>
@@ -20,7 +26,8 @@ static int usage(void)
 {
     fputs("usage: xpcwire-c json [--canonical] FILE\n"
           "       xpcwire-c encode JSON_FILE\n"
-          "       xpcwire-c roundtrip [--canonical] IN OUT\n",
+          "       xpcwire-c roundtrip [--canonical] IN OUT\n"
+          "       xpcwire-c schema-check [--json] [--canonical] SCHEMA FILE\n",
           stderr);
     return 2;
 }
@@ -192,8 +199,93 @@ static int run_roundtrip(const char *input, const char *output, const xw_options
     return ok ? 0 : 1;
 }
 
+/* The exit status of schema-check for an invalid schema or an unreadable file, as the Swift CLI's. */
+#define EXIT_SCHEMA_USAGE 64
+
+static int run_schema_check(const char *schema_path, const char *message_path, bool json, const xw_options *options)
+{
+    size_t length;
+    uint8_t *text = read_file(schema_path, &length);
+    if (text == NULL) {
+        return EXIT_SCHEMA_USAGE;
+    }
+    msgpack_zone *zone = msgpack_zone_new(8192);
+    if (zone == NULL) {
+        free(text);
+        fputs("error: outOfMemory\n", stderr);
+        return 1;
+    }
+    xw_schema *schema;
+    char *message;
+    size_t message_length;
+    xw_schema_status status = xw_schema_read(text, length, zone, &schema, &message, &message_length);
+    free(text);
+    if (status != XW_SCHEMA_OK) {
+        const char *shown = strcmp(schema_path, "-") == 0 ? "<stdin>" : schema_path;
+        if (message != NULL) {
+            fprintf(stderr, "%s: ", shown);
+            fwrite(message, 1, message_length, stderr);
+            fputc('\n', stderr);
+        } else {
+            fprintf(stderr, "%s: outOfMemory\n", shown);
+        }
+        free(message);
+        msgpack_zone_free(zone);
+        return status == XW_SCHEMA_OUT_OF_MEMORY ? 1 : EXIT_SCHEMA_USAGE;
+    }
+    uint8_t *bytes = read_file(message_path, &length);
+    if (bytes == NULL) {
+        msgpack_zone_free(zone);
+        return EXIT_SCHEMA_USAGE;
+    }
+    xw_document document;
+    xw_error error;
+    bool ok = xw_decode(bytes, length, options, &document, &error);
+    free(bytes);
+    if (!ok) {
+        print_error(&error, 0);
+        msgpack_zone_free(zone);
+        return 1;
+    }
+    size_t violations = 0;
+    ok = xw_schema_validate(schema, &document.root, json, stdout, &violations);
+    xw_document_free(&document);
+    msgpack_zone_free(zone);
+    if (ok && violations == 0 && !json) {
+        printf("%s: matches %s\n", strcmp(message_path, "-") == 0 ? "<stdin>" : message_path,
+               strcmp(schema_path, "-") == 0 ? "<stdin>" : schema_path);
+    }
+    if (fflush(stdout) != 0 || !ok) {
+        fputs("error: cannot write the violations\n", stderr);
+        return 1;
+    }
+    return violations == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "schema-check") == 0) {
+        xw_options options = xw_default_options();
+        bool json = false;
+        const char *paths[2];
+        int count = 0;
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--json") == 0) {
+                json = true;
+            } else if (strcmp(argv[i], "--canonical") == 0 || strcmp(argv[i], "--strict") == 0) {
+                options.requires_canonical_encoding = true;
+            } else if (count < 2) {
+                paths[count++] = argv[i];
+            } else {
+                return usage();
+            }
+        }
+        if (count != 2 || (strcmp(paths[0], "-") == 0 && strcmp(paths[1], "-") == 0)) {
+            return usage();
+        }
+        return run_schema_check(paths[0], paths[1], json, &options);
+    }
+
     xw_options options = xw_default_options();
     const char *arguments[3];
     int count = 0;

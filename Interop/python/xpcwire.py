@@ -30,7 +30,8 @@ data, doubles, headers and ext values, and writes two kinds of integer by hand: 
 more (the packer would choose an unsigned form) and a uint64 below 128 (it would choose a fixint).
 
 Command line: ``xpcwire.py json [--canonical] FILE``, ``xpcwire.py encode JSON_FILE`` (bytes to
-stdout), ``xpcwire.py roundtrip [--canonical] IN OUT``; see ``main``.
+stdout), ``xpcwire.py roundtrip [--canonical] IN OUT``, ``xpcwire.py schema-check [--json]
+[--canonical] SCHEMA FILE`` (SPEC §9.4, in ``xpcwire_schema.py``); see ``main``.
 """
 
 import argparse
@@ -768,9 +769,18 @@ def main(argv=None):
     roundtrip_command = commands.add_parser("roundtrip", help="decode and re-encode a stream of envelopes")
     roundtrip_command.add_argument("input")
     roundtrip_command.add_argument("output")
-    for command in (json_command, roundtrip_command):
+    schema_command = commands.add_parser(
+        "schema-check", help="check an envelope against a schema (SPEC §9.4), as `xpcwire schema check`")
+    schema_command.add_argument("schema")
+    schema_command.add_argument("message")
+    schema_command.add_argument("--json", action="store_true", help="one JSON object per violation")
+    for command in (json_command, roundtrip_command, schema_command):
         command.add_argument("--canonical", "--strict", action="store_true", help="strict mode (SPEC §5.3)")
     arguments = parser.parse_args(argv)
+    if arguments.command == "schema-check":
+        import xpcwire_schema  # noqa: E402 - beside this file
+
+        return xpcwire_schema.check_main(arguments.schema, arguments.message, arguments.json, arguments.canonical)
 
     try:
         if arguments.command == "json":

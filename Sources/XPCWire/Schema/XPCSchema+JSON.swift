@@ -183,7 +183,10 @@ enum SchemaJSONReader {
         guard let allowed = membersByType[type] else {
             throw .invalidSchema(.unknownType(type), path: pointer(path, "type"))
         }
-        for member in members where member.key != "type" && !allowed.contains(member.key) {
+        // Names compare by code units, as `json[name]` looks members up: with `String`'s `==`,
+        // "extra\u{212A}eys" (with U+212A KELVIN SIGN) would pass as "extraKeys" and be ignored.
+        for member in members
+        where !(["type"] + allowed).contains(where: { $0.utf8.elementsEqual(member.key.utf8) }) {
             throw .invalidSchema(.unexpectedMember(member.key), path: path)
         }
         switch type {
