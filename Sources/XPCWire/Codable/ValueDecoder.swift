@@ -35,6 +35,14 @@ enum ScalarFailure: Error {
     case corrupted(String)
 }
 
+/// What reading the native types needs from the decode it is part of.
+protocol ScalarDecodingContext {
+    /// The attachments that arrived with the bytes, which fd and endpoint slots index.
+    var attachments: [XPCAttachment] { get }
+    /// A whole subtree was taken as a dynamic `XPCMessage` at `path`: no key below is unknown.
+    func takeWhole(at path: () -> [any CodingKey])
+}
+
 /// Reads scalars and the native types out of a message (SPEC §9.1).
 enum ScalarDecoding {
     static func bool(_ message: XPCMessage) throws(ScalarFailure) -> Bool {
@@ -90,7 +98,7 @@ enum ScalarDecoding {
     /// arrive here too; they are read directly (same results and errors as through `T(from:)`,
     /// which would call the same functions).
     static func value<T>(
-        _ type: T.Type, from message: XPCMessage, state: DecodingState, path: () -> [any CodingKey]
+        _ type: T.Type, from message: XPCMessage, context: some ScalarDecodingContext, path: () -> [any CodingKey]
     ) throws -> T {
         do {
             if T.self == Int.self { return reinterpret(try integer(message, as: Int.self), as: T.self) }
@@ -107,7 +115,7 @@ enum ScalarDecoding {
             if T.self == Int8.self { return reinterpret(try integer(message, as: Int8.self), as: T.self) }
             if T.self == UInt8.self { return reinterpret(try integer(message, as: UInt8.self), as: T.self) }
             if T.self == Float.self { return reinterpret(try float(message), as: T.self) }
-            return try native(type, from: message, state: state, path: path)
+            return try native(type, from: message, context: context, path: path)
         } catch let failure as ScalarFailure {
             throw failure.decodingError(type, message: message, codingPath: path())
         }
@@ -117,7 +125,7 @@ enum ScalarDecoding {
     /// line: the scalars above are the common case.
     @inline(never)
     private static func native<T>(
-        _ type: T.Type, from message: XPCMessage, state: DecodingState, path: () -> [any CodingKey]
+        _ type: T.Type, from message: XPCMessage, context: some ScalarDecodingContext, path: () -> [any CodingKey]
     ) throws -> T {
         if T.self == Date.self {
             guard case .date(let date) = message else { throw ScalarFailure.mismatch(expected: "date") }
@@ -138,28 +146,27 @@ enum ScalarDecoding {
         }
         if T.self == FileDescriptor.self {
             guard case .fd(let slot) = message else { throw ScalarFailure.mismatch(expected: "fd") }
-            guard case .fd(let descriptor) = try attachment(slot, in: state) else {
+            guard case .fd(let descriptor) = try attachment(slot, in: context.attachments) else {
                 throw ScalarFailure.corrupted("Slot \(slot) holds an endpoint, not a file descriptor.")
             }
             return reinterpret(descriptor, as: T.self)
         }
         if T.self == XPCEndpointHandle.self {
             guard case .endpoint(let slot) = message else { throw ScalarFailure.mismatch(expected: "endpoint") }
-            guard case .endpoint(let endpoint) = try attachment(slot, in: state) else {
+            guard case .endpoint(let endpoint) = try attachment(slot, in: context.attachments) else {
                 throw ScalarFailure.corrupted("Slot \(slot) holds a file descriptor, not an endpoint.")
             }
             return reinterpret(endpoint, as: T.self)
         }
         if T.self == XPCMessage.self {
-            if state.options.unknownKeyPolicy == .reject { state.consumeSubtree(at: path()) }
+            context.takeWhole(at: path)
             return reinterpret(message, as: T.self)
         }
         // Unreachable behind `isDirect`; a type error rather than a trap if that ever changes.
         throw ScalarFailure.mismatch(expected: "a natively mapped type")
     }
 
-    private static func attachment(_ slot: UInt16, in state: DecodingState) throws(ScalarFailure) -> XPCAttachment {
-        let attachments = state.attachments
+    private static func attachment(_ slot: UInt16, in attachments: [XPCAttachment]) throws(ScalarFailure) -> XPCAttachment {
         guard Int(slot) < attachments.count else {
             throw .corrupted("Slot \(slot) is out of range: \(attachments.count) attachments were received.")
         }
@@ -211,6 +218,17 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     var message: XPCMessage { state.nodes[node].message }
 
+    /// A decoder of `message` at `codingPath`, in a decode of its own (default options).
+    static func detached(
+        _ message: XPCMessage, at codingPath: [any CodingKey], userInfo: [CodingUserInfoKey: any Sendable],
+        attachments: [XPCAttachment]
+    ) -> ValueDecoder {
+        let state = DecodingState(options: XPCDecoder.Options(), userInfo: userInfo, attachments: attachments)
+        var node = state.addNode(.null, parent: -1, .root)
+        for key in codingPath { node = state.addNode(.null, parent: node, .key(key)) }
+        return ValueDecoder(state: state, node: state.addNode(message, parent: node, .root))
+    }
+
     var codingPath: [any CodingKey] { state.codingPath(of: node) }
 
     var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
@@ -243,7 +261,7 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
     @inline(__always)
     func decodeValue<T: Decodable>(_ type: T.Type, from message: XPCMessage, at component: @autoclosure () -> DecodingNode.Component) throws -> T {
         if ScalarDecoding.isDirect(T.self) {
-            return try ScalarDecoding.value(type, from: message, state: state, path: {
+            return try ScalarDecoding.value(type, from: message, context: state, path: {
                 var path = codingPath
                 path.append(component().key)
                 return path
@@ -284,7 +302,7 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
     /// Decodes this decoder's own value as any type, the native mappings first.
     func unbox<T: Decodable>(_ type: T.Type) throws -> T {
         if ScalarDecoding.isDirect(T.self) {
-            return try ScalarDecoding.value(type, from: message, state: state, path: { codingPath })
+            return try ScalarDecoding.value(type, from: message, context: state, path: { codingPath })
         }
         return try T(from: self)
     }

@@ -51,14 +51,24 @@ public struct XPCDecoder: Sendable {
     /// Decodes a value from envelope bytes and the attachments that arrived with them.
     ///
     /// The attachments must match the envelope's slot table in count and kinds.
+    ///
+    /// The value is read straight from the bytes, without building an ``XPCMessage`` tree, with
+    /// the same results and errors as decoding the tree ``XPCWireDecoder`` makes of them.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], attachments: [XPCAttachment] = []) throws -> T {
+        if options.unknownKeyPolicy == .ignore {
+            return try bytes.withUnsafeBytes { try decodeDirectly(type, from: $0, attachments: attachments) }
+        }
+        return try decodeThroughTree(type, from: bytes, attachments: attachments)
+    }
+
+    /// The bytes path through an ``XPCMessage`` tree: the definition the direct path matches,
+    /// and the path that checks for unknown keys.
+    func decodeThroughTree<T: Decodable>(_ type: T.Type, from bytes: [UInt8], attachments: [XPCAttachment]) throws -> T {
         let message: XPCMessage
-        do {
+        do throws(XPCWireDecodingError) {
             message = try XPCWireDecoder(options: options.wireOptions).decode(bytes, attachments: attachments)
         } catch {
-            throw DecodingError.dataCorrupted(DecodingError.Context(
-                codingPath: [], debugDescription: "The bytes are not a valid XPCWire message: \(error)",
-                underlyingError: error))
+            throw Self.corruptBytes(error)
         }
         return try decode(type, from: message, attachments: attachments)
     }
@@ -74,7 +84,7 @@ public struct XPCDecoder: Sendable {
 }
 
 /// What one decode call shares across all its nested decoders.
-final class DecodingState {
+final class DecodingState: ScalarDecodingContext {
     let options: XPCDecoder.Options
     let userInfo: [CodingUserInfoKey: Any]
     let attachments: [XPCAttachment]
@@ -151,6 +161,10 @@ final class DecodingState {
             if let index = key as? XPCCodingKey, let value = index.intValue { return "#\(value)" }
             return "$" + key.stringValue
         }.joined(separator: "\u{0}")
+    }
+
+    func takeWhole(at path: () -> [any CodingKey]) {
+        if options.unknownKeyPolicy == .reject { consumeSubtree(at: path()) }
     }
 
     /// Marks everything at and below `codingPath` as read.

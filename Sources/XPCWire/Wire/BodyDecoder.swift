@@ -4,11 +4,121 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Decodes one MessagePack value under the XPCWire profile (SPEC §4), iteratively.
+/// What a ``BodyParser`` builds from the values it reads and checks: the ``XPCMessage`` tree
+/// (``TreeAssembler``), or the flat index the direct Codable decoder reads (``TapeAssembler``).
+///
+/// The parser makes every check of SPEC §4–§6, in the order of §7.3, before it hands a value
+/// over; an assembler only stores what it is given, so every assembler sees the same errors.
+protocol BodyAssembler {
+    /// A finished value.
+    associatedtype Value
+    /// A container being filled.
+    associatedtype Container
+
+    /// A container of `count` (more than zero) elements or entries, its format byte at `offset`;
+    /// `reserve` tells whether the reservation budget allows room for all of them now.
+    mutating func openContainer(isMap: Bool, count: Int, at offset: Int, reserve: Bool) -> Container
+    /// A container with no elements, complete at once.
+    mutating func emptyContainer(isMap: Bool, at offset: Int) -> Value
+    /// A map key: checked UTF-8 `bytes` starting at `start` in the input.
+    mutating func key(_ bytes: UnsafeRawBufferPointer, start: Int, into container: inout Container)
+    /// The next element, or the value of the entry whose key came last.
+    mutating func append(_ value: Value, to container: inout Container)
+    /// The finished container. When a map's keys came out of order (`keysSorted` false), the
+    /// assembler must report a repeated key as the parser would: `duplicateKey` at `offset`.
+    mutating func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> Value
+    /// A value that holds no memory: null, bool, integers, double, uuid, date, fd, endpoint.
+    mutating func scalar(_ message: XPCMessage, at offset: Int) -> Value
+    /// A string: checked UTF-8 `bytes` starting at `start`, its format byte at `offset`.
+    mutating func string(_ bytes: UnsafeRawBufferPointer, start: Int, at offset: Int) -> Value
+    /// A data value: `bytes` starting at `start`, its format byte at `offset`.
+    mutating func data(_ bytes: UnsafeRawBufferPointer, start: Int, at offset: Int) -> Value
+}
+
+/// Builds ``XPCMessage`` values: what ``XPCWireDecoder`` returns.
+struct TreeAssembler: BodyAssembler {
+    struct Container {
+        var elements: [XPCMessage] = []
+        var entries: [XPCDictionary.Element] = []
+        /// The key read for the entry whose value comes next.
+        var pendingKey: String?
+    }
+
+    @inline(__always)
+    func openContainer(isMap: Bool, count: Int, at offset: Int, reserve: Bool) -> Container {
+        var container = Container()
+        if reserve {
+            if isMap { container.entries.reserveCapacity(count) } else { container.elements.reserveCapacity(count) }
+        }
+        return container
+    }
+
+    @inline(__always)
+    func emptyContainer(isMap: Bool, at offset: Int) -> XPCMessage {
+        isMap ? .dictionary(XPCDictionary()) : .array([])
+    }
+
+    @inline(__always)
+    func key(_ bytes: UnsafeRawBufferPointer, start: Int, into container: inout Container) {
+        container.pendingKey = UTF8Validation.string(fromValidated: bytes)
+    }
+
+    @inline(__always)
+    func append(_ value: XPCMessage, to container: inout Container) {
+        if let key = container.pendingKey.take() {
+            container.entries.append(XPCDictionary.Element(key: key, value: value))
+        } else {
+            container.elements.append(value)
+        }
+    }
+
+    /// Builds the dictionary of a completed map, sorting it when the input was not in canonical order.
+    func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> XPCMessage {
+        guard isMap else { return .array(container.elements) }
+        if keysSorted {
+            return .dictionary(XPCDictionary(sortedUniqueEntries: container.entries))
+        }
+        var entries = container.entries
+        entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
+        var index = 1
+        while index < entries.count {
+            if UTF8Order.equal(entries[index - 1].key, entries[index].key) {
+                throw .duplicateKey(entries[index].key, offset: offset)
+            }
+            index += 1
+        }
+        return .dictionary(XPCDictionary(sortedUniqueEntries: entries))
+    }
+
+    @inline(__always)
+    func scalar(_ message: XPCMessage, at offset: Int) -> XPCMessage { message }
+
+    @inline(__always)
+    func string(_ bytes: UnsafeRawBufferPointer, start: Int, at offset: Int) -> XPCMessage {
+        .string(UTF8Validation.string(fromValidated: bytes))
+    }
+
+    @inline(__always)
+    func data(_ bytes: UnsafeRawBufferPointer, start: Int, at offset: Int) -> XPCMessage {
+        .data(Array(bytes))
+    }
+}
+
+/// Decodes one MessagePack value under the XPCWire profile into an ``XPCMessage`` (SPEC §4).
+typealias BodyDecoder = BodyParser<TreeAssembler>
+
+extension BodyParser where Assembler == TreeAssembler {
+    init(reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int?) {
+        self.init(reader: reader, options: options, slots: slots, slotTableOffset: slotTableOffset, assembler: TreeAssembler())
+    }
+}
+
+/// Reads one MessagePack value under the XPCWire profile (SPEC §4), iteratively, checking
+/// everything, and hands what it reads to an ``BodyAssembler``.
 ///
 /// Containers in progress live on an explicit stack, so nesting depth is bounded by
 /// ``XPCWireLimits/maximumDepth`` and heap memory, never by the call stack.
-struct BodyDecoder {
+struct BodyParser<Assembler: BodyAssembler> {
     var reader: WireReader
     let limits: XPCWireLimits
     let canonical: Bool
@@ -20,14 +130,16 @@ struct BodyDecoder {
     var slotReferenced: [Bool]
     /// Values decoded so far, containers included.
     var elementCount = 0
+    var assembler: Assembler
 
-    init(reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int?) {
+    init(reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int?, assembler: Assembler) {
         self.reader = reader
         self.limits = options.limits
         self.canonical = options.requiresCanonicalEncoding
         self.slots = slots
         self.slotTableOffset = slotTableOffset
         self.slotReferenced = Array(repeating: false, count: slots.count)
+        self.assembler = assembler
     }
 
     /// A container being filled.
@@ -37,10 +149,9 @@ struct BodyDecoder {
         let isMap: Bool
         /// Elements (or entries) still to read.
         var remaining: Int
-        var elements: [XPCMessage] = []
-        var entries: [XPCDictionary.Element] = []
-        /// The key read for the entry whose value comes next.
-        var pendingKey: String?
+        var container: Assembler.Container
+        /// A map's key was read and its value comes next.
+        var awaitingValue = false
         /// The previous key's bytes in the input, for the order and duplicate checks.
         var previousKeyStart = 0
         var previousKeyLength = -1
@@ -50,12 +161,12 @@ struct BodyDecoder {
 
     /// What a format byte introduced.
     private enum Item {
-        case value(XPCMessage)
+        case value(Assembler.Value)
         case container(count: Int, isMap: Bool)
     }
 
     /// Decodes exactly one value, then checks that it used the whole span and every slot.
-    mutating func decodeWholeBody() throws(XPCWireDecodingError) -> XPCMessage {
+    mutating func decodeWholeBody() throws(XPCWireDecodingError) -> Assembler.Value {
         let value = try decodeValue()
         if reader.position != reader.end {
             throw .trailingBytes(offset: reader.position)
@@ -67,7 +178,7 @@ struct BodyDecoder {
     }
 
     /// Decodes one value (with everything nested in it) at the reader's position.
-    mutating func decodeValue() throws(XPCWireDecodingError) -> XPCMessage {
+    mutating func decodeValue() throws(XPCWireDecodingError) -> Assembler.Value {
         // Frames are changed in place (`stack[top]`), never copied out and back: a copy would
         // retain and release every array in it once per value.
         var stack: [Frame] = []
@@ -78,11 +189,11 @@ struct BodyDecoder {
         // containers simply grow as they fill.
         var reservationBudget = reader.end - reader.position
         while true {
-            if let top = stack.indices.last, stack[top].isMap, stack[top].pendingKey == nil {
+            if let top = stack.indices.last, stack[top].isMap, !stack[top].awaitingValue {
                 try readKey(into: &stack[top])
             }
             let itemOffset = reader.position
-            var value: XPCMessage
+            var value: Assembler.Value
             switch try readItem() {
             case .value(let scalar):
                 value = scalar
@@ -91,29 +202,24 @@ struct BodyDecoder {
                     throw .depthLimitExceeded(limit: limits.maximumDepth, offset: itemOffset)
                 }
                 if count == 0 {
-                    value = isMap ? .dictionary(XPCDictionary()) : .array([])
+                    value = assembler.emptyContainer(isMap: isMap, at: itemOffset)
                     break
                 }
-                var frame = Frame(offset: itemOffset, isMap: isMap, remaining: count)
-                if count <= reservationBudget {
-                    reservationBudget -= count
-                    if isMap { frame.entries.reserveCapacity(count) } else { frame.elements.reserveCapacity(count) }
-                }
-                stack.append(frame)
+                let reserve = count <= reservationBudget
+                if reserve { reservationBudget -= count }
+                let container = assembler.openContainer(isMap: isMap, count: count, at: itemOffset, reserve: reserve)
+                stack.append(Frame(offset: itemOffset, isMap: isMap, remaining: count, container: container))
                 continue
             }
             // Deliver `value` to its container, closing every container it completes.
             while let top = stack.indices.last {
-                if stack[top].isMap {
-                    let key = stack[top].pendingKey.take() ?? ""
-                    stack[top].entries.append(XPCDictionary.Element(key: key, value: value))
-                } else {
-                    stack[top].elements.append(value)
-                }
+                assembler.append(value, to: &stack[top].container)
+                stack[top].awaitingValue = false
                 stack[top].remaining -= 1
                 if stack[top].remaining > 0 { break }
                 let finished = stack.removeLast()
-                value = finished.isMap ? .dictionary(try finishMap(finished)) : .array(finished.elements)
+                value = try assembler.close(
+                    finished.container, isMap: finished.isMap, keysSorted: finished.keysSorted, at: finished.offset)
             }
             if stack.isEmpty { return value }
         }
@@ -140,14 +246,13 @@ struct BodyDecoder {
         default:
             throw .nonStringKey(formatByte: byte, offset: keyOffset)
         }
-        let (key, start) = try readString(length: length, at: keyOffset)
+        let (span, start) = try readString(length: length, at: keyOffset)
         if frame.previousKeyLength >= 0 {
             let previous = UnsafeRawBufferPointer(
                 rebasing: reader.bytes[frame.previousKeyStart..<(frame.previousKeyStart + frame.previousKeyLength)])
-            let current = UnsafeRawBufferPointer(rebasing: reader.bytes[start..<(start + length)])
-            let order = UTF8Order.compare(previous, current)
+            let order = UTF8Order.compare(previous, span)
             if order == 0 {
-                throw .duplicateKey(key, offset: keyOffset)
+                throw .duplicateKey(UTF8Validation.string(fromValidated: span), offset: keyOffset)
             }
             if order > 0 {
                 if canonical { throw .nonCanonical(.unsortedKeys, offset: keyOffset) }
@@ -156,24 +261,8 @@ struct BodyDecoder {
         }
         frame.previousKeyStart = start
         frame.previousKeyLength = length
-        frame.pendingKey = key
-    }
-
-    /// Builds the dictionary of a completed map, sorting it when the input was not in canonical order.
-    private func finishMap(_ frame: Frame) throws(XPCWireDecodingError) -> XPCDictionary {
-        if frame.keysSorted {
-            return XPCDictionary(sortedUniqueEntries: frame.entries)
-        }
-        var entries = frame.entries
-        entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
-        var index = 1
-        while index < entries.count {
-            if UTF8Order.equal(entries[index - 1].key, entries[index].key) {
-                throw .duplicateKey(entries[index].key, offset: frame.offset)
-            }
-            index += 1
-        }
-        return XPCDictionary(sortedUniqueEntries: entries)
+        frame.awaitingValue = true
+        assembler.key(span, start: start, into: &frame.container)
     }
 
     /// Reads one format byte and what it introduces: a scalar, or a container header.
@@ -183,52 +272,55 @@ struct BodyDecoder {
         try countElements(1, at: offset)
         switch byte {
         case 0x00...0x7f:
-            return .value(.int64(Int64(byte)))
+            return .value(assembler.scalar(.int64(Int64(byte)), at: offset))
         case 0xe0...0xff:
-            return .value(.int64(Int64(Int8(bitPattern: byte))))
+            return .value(assembler.scalar(.int64(Int64(Int8(bitPattern: byte))), at: offset))
         case 0xa0...0xbf:
-            return .value(.string(try readString(length: Int(byte & 0x1f), at: offset).0))
+            let (span, start) = try readString(length: Int(byte & 0x1f), at: offset)
+            return .value(assembler.string(span, start: start, at: offset))
         case 0x90...0x9f:
             return try openContainer(count: Int(byte & 0x0f), isMap: false, at: offset)
         case 0x80...0x8f:
             return try openContainer(count: Int(byte & 0x0f), isMap: true, at: offset)
         case WireFormat.null:
-            return .value(.null)
+            return .value(assembler.scalar(.null, at: offset))
         case WireFormat.false:
-            return .value(.bool(false))
+            return .value(assembler.scalar(.bool(false), at: offset))
         case WireFormat.true:
-            return .value(.bool(true))
+            return .value(assembler.scalar(.bool(true), at: offset))
         case WireFormat.reserved:
             throw .reservedByte(offset: offset)
         case WireFormat.uint8:
-            return .value(.uint64(try readUnsigned(UInt8.self, at: offset)))
+            return .value(assembler.scalar(.uint64(try readUnsigned(UInt8.self, at: offset)), at: offset))
         case WireFormat.uint16:
-            return .value(.uint64(try readUnsigned(UInt16.self, at: offset)))
+            return .value(assembler.scalar(.uint64(try readUnsigned(UInt16.self, at: offset)), at: offset))
         case WireFormat.uint32:
-            return .value(.uint64(try readUnsigned(UInt32.self, at: offset)))
+            return .value(assembler.scalar(.uint64(try readUnsigned(UInt32.self, at: offset)), at: offset))
         case WireFormat.uint64:
-            return .value(.uint64(try readUnsigned(UInt64.self, at: offset)))
+            return .value(assembler.scalar(.uint64(try readUnsigned(UInt64.self, at: offset)), at: offset))
         case WireFormat.int8:
-            return .value(.int64(try readSigned(Int8.self, format: byte, at: offset)))
+            return .value(assembler.scalar(.int64(try readSigned(Int8.self, format: byte, at: offset)), at: offset))
         case WireFormat.int16:
-            return .value(.int64(try readSigned(Int16.self, format: byte, at: offset)))
+            return .value(assembler.scalar(.int64(try readSigned(Int16.self, format: byte, at: offset)), at: offset))
         case WireFormat.int32:
-            return .value(.int64(try readSigned(Int32.self, format: byte, at: offset)))
+            return .value(assembler.scalar(.int64(try readSigned(Int32.self, format: byte, at: offset)), at: offset))
         case WireFormat.int64:
-            return .value(.int64(try readSigned(Int64.self, format: byte, at: offset)))
+            return .value(assembler.scalar(.int64(try readSigned(Int64.self, format: byte, at: offset)), at: offset))
         case WireFormat.float32:
             if canonical { throw .nonCanonical(.float32, offset: offset) }
             let bits = try reader.readInteger(UInt32.self, forItemAt: offset)
-            return .value(.double(Self.widen(float32Bits: bits)))
+            return .value(assembler.scalar(.double(Self.widen(float32Bits: bits)), at: offset))
         case WireFormat.float64:
             let bits = try reader.readInteger(UInt64.self, forItemAt: offset)
-            return .value(.double(Double(bitPattern: bits)))
+            return .value(assembler.scalar(.double(Double(bitPattern: bits)), at: offset))
         case WireFormat.str8, WireFormat.str16, WireFormat.str32:
             let length = try readLength(format: byte, at: offset)
-            return .value(.string(try readString(length: length, at: offset).0))
+            let (span, start) = try readString(length: length, at: offset)
+            return .value(assembler.string(span, start: start, at: offset))
         case WireFormat.bin8, WireFormat.bin16, WireFormat.bin32:
             let length = try readLength(format: byte, at: offset)
-            return .value(.data(try readData(length: length, at: offset)))
+            let (span, start) = try readData(length: length, at: offset)
+            return .value(assembler.data(span, start: start, at: offset))
         case WireFormat.array16, WireFormat.array32:
             let count = try readLength(format: byte, at: offset)
             return try openContainer(count: count, isMap: false, at: offset)
@@ -237,10 +329,10 @@ struct BodyDecoder {
             return try openContainer(count: count, isMap: true, at: offset)
         case WireFormat.fixext1, WireFormat.fixext2, WireFormat.fixext4, WireFormat.fixext8, WireFormat.fixext16:
             let length = 1 << Int(byte - WireFormat.fixext1)
-            return .value(try readExt(length: length, isFixed: true, at: offset))
+            return .value(assembler.scalar(try readExt(length: length, isFixed: true, at: offset), at: offset))
         case WireFormat.ext8, WireFormat.ext16, WireFormat.ext32:
             let length = try readLength(format: byte, at: offset)
-            return .value(try readExt(length: length, isFixed: false, at: offset))
+            return .value(assembler.scalar(try readExt(length: length, isFixed: false, at: offset), at: offset))
         default:
             // Every byte value is covered above; this keeps the switch total without a trap.
             throw .reservedByte(offset: offset)
@@ -283,8 +375,8 @@ struct BodyDecoder {
         return length
     }
 
-    /// Reads `length` bytes of string; returns the string and where its bytes start.
-    private mutating func readString(length: Int, at offset: Int) throws(XPCWireDecodingError) -> (String, Int) {
+    /// Reads and checks `length` bytes of string; returns them and where they start.
+    private mutating func readString(length: Int, at offset: Int) throws(XPCWireDecodingError) -> (UnsafeRawBufferPointer, Int) {
         // Truncation first, then the limit (SPEC §7.3): both fail before anything is allocated.
         try reader.require(length, forItemAt: offset)
         guard length <= limits.maximumStringLength else {
@@ -292,15 +384,18 @@ struct BodyDecoder {
         }
         let start = reader.position
         let span = try reader.readSpan(count: length, forItemAt: offset)
-        return (try UTF8Validation.makeString(span, at: start), start)
+        try UTF8Validation.validate(span, at: start)
+        return (span, start)
     }
 
-    private mutating func readData(length: Int, at offset: Int) throws(XPCWireDecodingError) -> [UInt8] {
+    /// Reads `length` bytes of data; returns them and where they start.
+    private mutating func readData(length: Int, at offset: Int) throws(XPCWireDecodingError) -> (UnsafeRawBufferPointer, Int) {
         try reader.require(length, forItemAt: offset)
         guard length <= limits.maximumDataLength else {
             throw .limitExceeded(.dataLength, value: length, limit: limits.maximumDataLength, offset: offset)
         }
-        return Array(try reader.readSpan(count: length, forItemAt: offset))
+        let start = reader.position
+        return (try reader.readSpan(count: length, forItemAt: offset), start)
     }
 
     private mutating func readUnsigned<T: FixedWidthInteger & UnsignedInteger>(

@@ -8,6 +8,13 @@ enum UTF8Validation {
     ///
     /// - Parameter offset: where `span` starts in the input, for error offsets.
     static func makeString(_ span: UnsafeRawBufferPointer, at offset: Int) throws(XPCWireDecodingError) -> String {
+        try validate(span, at: offset)
+        return string(fromValidated: span)
+    }
+
+    /// Checks that bytes are valid UTF-8 without U+0000, with the errors of ``makeString(_:at:)``.
+    @inline(__always)
+    static func validate(_ span: UnsafeRawBufferPointer, at offset: Int) throws(XPCWireDecodingError) {
         let scan = scan(span)
         if let nul = scan.firstNUL {
             throw .embeddedNUL(offset: offset + nul)
@@ -15,9 +22,14 @@ enum UTF8Validation {
         if !scan.isASCII, let invalid = firstInvalidByte(in: span) {
             throw .invalidUTF8(offset: offset + invalid)
         }
+    }
+
+    /// A `String` of bytes ``validate(_:at:)`` accepted.
+    @inline(__always)
+    static func string(fromValidated span: UnsafeRawBufferPointer) -> String {
         // The bytes are valid UTF-8, so this initializer takes them unchanged (it repairs nothing).
         // `String(validating:as:)` would validate again through an unspecialized generic path.
-        return String(decoding: span.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+        String(decoding: span.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
     }
 
     /// The index of the first zero byte, if any, and whether every byte is below 0x80.

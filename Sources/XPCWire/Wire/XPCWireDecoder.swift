@@ -99,6 +99,23 @@ public struct XPCWireDecoder: Sendable {
 
     /// Decodes an envelope with its header fields, reading the bytes in place.
     public func decodeEnvelope(_ bytes: UnsafeRawBufferPointer) throws(XPCWireDecodingError) -> XPCEnvelope {
+        let parsed = try parseEnvelope(bytes, into: TreeAssembler())
+        return XPCEnvelope(version: parsed.version, flags: parsed.flags, slots: parsed.slots, message: parsed.body)
+    }
+
+    /// An envelope's header fields and its body as `assembler` builds it.
+    struct ParsedEnvelope<Assembler: BodyAssembler> {
+        var version: XPCWireVersion
+        var flags: UInt16
+        var slots: [XPCSlotKind]
+        var body: Assembler.Value
+        var assembler: Assembler
+    }
+
+    /// Checks an envelope (SPEC §3, §7.3) and hands its body to `assembler`.
+    func parseEnvelope<Assembler: BodyAssembler>(
+        _ bytes: UnsafeRawBufferPointer, into assembler: Assembler
+    ) throws(XPCWireDecodingError) -> ParsedEnvelope<Assembler> {
         let limits = options.limits
         guard bytes.count <= limits.maximumMessageSize else {
             throw .limitExceeded(.messageSize, value: bytes.count, limit: limits.maximumMessageSize, offset: 0)
@@ -142,11 +159,13 @@ public struct XPCWireDecoder: Sendable {
         try reader.require(bodyLength, forItemAt: bodyStart)
         if bytes.count > declaredSize { throw .trailingBytes(offset: declaredSize) }
         guard bodyLength > 0 else { throw .truncated(offset: bodyStart) }
-        var body = BodyDecoder(
+        var body = BodyParser(
             reader: WireReader(bytes: bytes, position: bodyStart, end: declaredSize),
-            options: options, slots: slots, slotTableOffset: slotTableOffset)
-        let message = try body.decodeWholeBody()
-        return XPCEnvelope(version: XPCWireVersion(major: major, minor: minor), flags: flags, slots: slots, message: message)
+            options: options, slots: slots, slotTableOffset: slotTableOffset, assembler: assembler)
+        let value = try body.decodeWholeBody()
+        return ParsedEnvelope(
+            version: XPCWireVersion(major: major, minor: minor), flags: flags, slots: slots, body: value,
+            assembler: body.assembler)
     }
 
     /// The total length an envelope declares in its header (14 + slot count + body length, SPEC

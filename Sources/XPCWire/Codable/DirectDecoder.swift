@@ -1,0 +1,439 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+// The bytes path of `XPCDecoder`: envelope bytes → `Decodable` value without an `XPCMessage`
+// tree (SPEC §9.1).
+//
+// The body is checked whole first, by the same parser as `XPCWireDecoder` (so every malformed
+// input fails exactly as on the tree path, before any value is made), into a tape: one flat node
+// per value, strings and data left in the input. Decoders then walk the tape: keys are compared
+// in place, and only the strings and data a type asks for are copied out. Values, errors and
+// coding paths are those of the tree path; the unknown-key check (`.reject`) goes through the tree.
+
+/// What one direct decode shares across its decoders.
+final class TapeDecodingState: ScalarDecodingContext {
+    let tape: BodyTape
+    let attachments: [XPCAttachment]
+    let sendableUserInfo: [CodingUserInfoKey: any Sendable]
+    let userInfo: [CodingUserInfoKey: Any]
+
+    /// Where each decoder is, for `codingPath` (built only when asked for).
+    struct PathNode {
+        let parent: Int
+        let component: DecodingNode.Component
+    }
+
+    /// A dictionary entry: its key's bytes and its value's node.
+    struct Entry {
+        let keyStart: Int
+        let keyLength: Int
+        let value: Int
+    }
+
+    // One decode runs on one thread and no two accesses to one property overlap.
+    @exclusivity(unchecked) private(set) var pathNodes: [PathNode] = []
+    /// The entries of every keyed container opened so far, each container a run of them.
+    @exclusivity(unchecked) private(set) var entries: [Entry] = []
+
+    init(tape: BodyTape, attachments: [XPCAttachment], userInfo: [CodingUserInfoKey: any Sendable]) {
+        self.tape = tape
+        self.attachments = attachments
+        self.sendableUserInfo = userInfo
+        self.userInfo = userInfo
+        pathNodes.reserveCapacity(32)
+        entries.reserveCapacity(64)
+    }
+
+    func takeWhole(at path: () -> [any CodingKey]) {}
+
+    func addPathNode(parent: Int, _ component: DecodingNode.Component) -> Int {
+        pathNodes.append(PathNode(parent: parent, component: component))
+        return pathNodes.count - 1
+    }
+
+    func codingPath(of node: Int) -> [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var current = node
+        while current >= 0, current < pathNodes.count {
+            switch pathNodes[current].component {
+            case .root: break
+            case .key(let key): keys.append(key)
+            case .index(let index): keys.append(XPCCodingKey(index: index))
+            }
+            current = pathNodes[current].parent
+        }
+        return keys.reversed()
+    }
+
+    /// Records the entries of the map at `index`; returns where they start in ``entries``.
+    func recordEntries(ofMapAt index: Int) -> Int {
+        let base = entries.count
+        let nodes = tape.nodes
+        var position = index + 1
+        let end = nodes[index].end
+        while position < end {
+            entries.append(Entry(keyStart: nodes[position].offset, keyLength: Int(nodes[position].bits), value: position + 1))
+            position = nodes[position + 1].end
+        }
+        return base
+    }
+
+    /// The value node of the entry whose key is `name`, among `count` entries from `base`.
+    func lookup(_ name: UnsafeRawBufferPointer, base: Int, count: Int, sorted: Bool) -> Int? {
+        let input = tape.input
+        func key(_ entry: Entry) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: input[entry.keyStart..<(entry.keyStart + entry.keyLength)])
+        }
+        if sorted {
+            var low = base, high = base + count
+            while low < high {
+                let middle = low + (high - low) / 2
+                let order = UTF8Order.compare(key(entries[middle]), name)
+                if order == 0 { return entries[middle].value }
+                if order < 0 { low = middle + 1 } else { high = middle }
+            }
+            return nil
+        }
+        for entry in entries[base..<(base + count)] where UTF8Order.compare(key(entry), name) == 0 {
+            return entry.value
+        }
+        return nil
+    }
+
+    /// The key of entry `index` as a string.
+    func keyString(_ index: Int) -> String {
+        let entry = entries[index]
+        return UTF8Validation.string(fromValidated: UnsafeRawBufferPointer(
+            rebasing: tape.input[entry.keyStart..<(entry.keyStart + entry.keyLength)]))
+    }
+
+    /// A `DecodingError` for a value that is not what `type` needs: the tree path's words.
+    func failure(_ failure: ScalarFailure, _ type: Any.Type, at node: Int, codingPath: [any CodingKey]) -> DecodingError {
+        switch failure {
+        case .mismatch(let expected):
+            if tape.nodes[node].kind == .null {
+                return DecodingError.valueNotFound(type, DecodingError.Context(
+                    codingPath: codingPath, debugDescription: "Expected \(expected) for \(type) but found null."))
+            }
+            return DecodingError.typeMismatch(type, DecodingError.Context(
+                codingPath: codingPath, debugDescription: "Expected \(expected) for \(type) but found \(tape.summary(at: node))."))
+        case .corrupted(let description):
+            return DecodingError.dataCorrupted(DecodingError.Context(codingPath: codingPath, debugDescription: description))
+        }
+    }
+
+    /// The value at `node` as a message, for the scalar readers: free for scalars, a copy for
+    /// strings and data, a whole subtree only when a type asks for a dynamic `XPCMessage` (or
+    /// an error must describe a container).
+    @inline(__always)
+    func message(at node: Int) -> XPCMessage {
+        tape.scalarMessage(at: node) ?? tape.message(at: node)
+    }
+}
+
+extension XPCDecoder {
+    /// Decodes `type` straight from checked envelope bytes (see the file comment).
+    func decodeDirectly<T: Decodable>(_ type: T.Type, from input: UnsafeRawBufferPointer, attachments: [XPCAttachment]) throws -> T {
+        let parsed: XPCWireDecoder.ParsedEnvelope<TapeAssembler>
+        do throws(XPCWireDecodingError) {
+            let decoder = XPCWireDecoder(options: options.wireOptions)
+            let bodyLength = max(0, input.count - WireFormat.headerSize)
+            parsed = try decoder.parseEnvelope(input, into: TapeAssembler(input: input, bodyLength: bodyLength))
+            let received = attachments.map(\.kind)
+            guard received == parsed.slots else {
+                throw XPCWireDecodingError.attachmentsMismatch(expected: parsed.slots, received: received, offset: 8)
+            }
+        } catch {
+            throw Self.corruptBytes(error)
+        }
+        let state = TapeDecodingState(
+            tape: BodyTape(nodes: parsed.assembler.nodes, input: input), attachments: attachments, userInfo: userInfo)
+        let root = state.addPathNode(parent: -1, .root)
+        return try TapeDecoder(state: state, node: 0, path: root).unbox(type)
+    }
+
+    /// Malformed bytes, as both paths report them.
+    static func corruptBytes(_ error: XPCWireDecodingError) -> DecodingError {
+        DecodingError.dataCorrupted(DecodingError.Context(
+            codingPath: [], debugDescription: "The bytes are not a valid XPCWire message: \(error)",
+            underlyingError: error))
+    }
+}
+
+/// The `Decoder` of the direct path: one value of the tape. Three words, so handing it to
+/// `init(from:)` as `any Decoder` allocates nothing.
+struct TapeDecoder: Decoder, SingleValueDecodingContainer {
+    let state: TapeDecodingState
+    /// The value's node in the tape.
+    let node: Int
+    /// Where it is, in the state's path nodes.
+    let path: Int
+
+    var codingPath: [any CodingKey] { state.codingPath(of: path) }
+    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        let tapeNode = state.tape.nodes[node]
+        guard tapeNode.kind == .map else {
+            throw state.failure(.mismatch(expected: "dictionary"), [String: Any].self, at: node, codingPath: codingPath)
+        }
+        let base = state.recordEntries(ofMapAt: node)
+        return KeyedDecodingContainer(TapeKeyedContainer<Key>(
+            decoder: self, base: base, count: Int(tapeNode.bits), sorted: tapeNode.isSorted))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard state.tape.nodes[node].kind == .array else {
+            throw state.failure(.mismatch(expected: "array"), [Any].self, at: node, codingPath: codingPath)
+        }
+        return TapeUnkeyedContainer(decoder: self)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+
+    /// A decoder for the value at `valueNode`, which sits at `component` in this one's container.
+    func nested(_ valueNode: Int, at component: DecodingNode.Component) -> TapeDecoder {
+        TapeDecoder(state: state, node: valueNode, path: state.addPathNode(parent: path, component))
+    }
+
+    /// Decodes any type from the value at `valueNode`, which sits at `component` here.
+    @inline(__always)
+    func decodeValue<T: Decodable>(_ type: T.Type, at valueNode: Int, _ component: @autoclosure () -> DecodingNode.Component) throws -> T {
+        if ScalarDecoding.isDirect(T.self) {
+            return try read(type, at: valueNode, path: {
+                var path = codingPath
+                path.append(component().key)
+                return path
+            })
+        }
+        return try T(from: nested(valueNode, at: component()))
+    }
+
+    /// Reads a scalar or natively mapped `T` from the value at `valueNode`.
+    func read<T>(_ type: T.Type, at valueNode: Int, path: () -> [any CodingKey]) throws -> T {
+        try ScalarDecoding.value(type, from: state.message(at: valueNode), context: state, path: path)
+    }
+
+    /// Reads one scalar with `body`, mapping its failure to the tree path's error.
+    func scalar<T>(_ type: T.Type, at valueNode: Int, path: () -> [any CodingKey], _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+        do {
+            return try body(state.message(at: valueNode))
+        } catch {
+            throw state.failure(error, type, at: valueNode, codingPath: path())
+        }
+    }
+
+    // MARK: SingleValueDecodingContainer
+
+    private func own<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+        try scalar(type, at: node, path: { codingPath }, body)
+    }
+
+    func decodeNil() -> Bool { state.tape.nodes[node].kind == .null }
+    func decode(_ type: Bool.Type) throws -> Bool { try own(type, ScalarDecoding.bool) }
+    func decode(_ type: String.Type) throws -> String { try own(type, ScalarDecoding.string) }
+    func decode(_ type: Double.Type) throws -> Double { try own(type, ScalarDecoding.double) }
+    func decode(_ type: Float.Type) throws -> Float { try own(type, ScalarDecoding.float) }
+    func decode(_ type: Int.Type) throws -> Int { try integer(type) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try integer(type) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try integer(type) }
+    func decode(_ type: UInt.Type) throws -> UInt { try integer(type) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try integer(type) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try integer(type) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(type) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
+
+    private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+        try own(type) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try unbox(type) }
+
+    /// Decodes this decoder's own value as any type, the native mappings first.
+    func unbox<T: Decodable>(_ type: T.Type) throws -> T {
+        if ScalarDecoding.isDirect(T.self) { return try read(type, at: node, path: { codingPath }) }
+        return try T(from: self)
+    }
+}
+
+/// Reads a map of the tape through `KeyedDecodingContainer`.
+private struct TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let decoder: TapeDecoder
+    /// Its entries: `count` of the state's entries from `base`.
+    let base: Int
+    let count: Int
+    /// Keys in canonical order: found by binary search.
+    let sorted: Bool
+
+    var codingPath: [any CodingKey] { decoder.codingPath }
+
+    var allKeys: [Key] {
+        (base..<(base + count)).compactMap { Key(stringValue: decoder.state.keyString($0)) }
+    }
+
+    func contains(_ key: Key) -> Bool { valueNode(for: key) != nil }
+
+    private func valueNode(for key: Key) -> Int? {
+        let state = decoder.state
+        var name = key.stringValue
+        return name.withUTF8 { state.lookup(UnsafeRawBufferPointer($0), base: base, count: count, sorted: sorted) }
+    }
+
+    private func node(for key: Key) throws -> Int {
+        guard let node = valueNode(for: key) else {
+            throw DecodingError.keyNotFound(key, DecodingError.Context(
+                codingPath: codingPath,
+                debugDescription: "No value for key \(XPCMessage.quoted(key.stringValue)) in a dictionary of \(count)."))
+        }
+        return node
+    }
+
+    private func read<T>(_ type: T.Type, forKey key: Key, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+        try decoder.scalar(type, at: try node(for: key), path: { codingPath + [key] }, body)
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool { decoder.state.tape.nodes[try node(for: key)].kind == .null }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try read(type, forKey: key, ScalarDecoding.bool) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(type, forKey: key, ScalarDecoding.string) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try read(type, forKey: key, ScalarDecoding.double) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try read(type, forKey: key, ScalarDecoding.float) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(type, key) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try integer(type, key) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try integer(type, key) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try integer(type, key) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try integer(type, key) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try integer(type, key) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try integer(type, key) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try integer(type, key) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try integer(type, key) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try integer(type, key) }
+
+    private func integer<T: FixedWidthInteger>(_ type: T.Type, _ key: Key) throws -> T {
+        try read(type, forKey: key) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try decoder.decodeValue(type, at: try node(for: key), .key(key))
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type, forKey key: Key
+    ) throws -> KeyedDecodingContainer<NestedKey> {
+        try decoder.nested(try node(for: key), at: .key(key)).container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try decoder.nested(try node(for: key), at: .key(key)).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder { try superDecoder(named: XPCCodingKey.super) }
+
+    func superDecoder(forKey key: Key) throws -> any Decoder { try superDecoder(named: key) }
+
+    /// A missing `super` entry decodes as null, as on the tree path.
+    private func superDecoder(named key: any CodingKey) throws -> any Decoder {
+        var name = key.stringValue
+        let state = decoder.state
+        if let node = name.withUTF8({ state.lookup(UnsafeRawBufferPointer($0), base: base, count: count, sorted: sorted) }) {
+            return decoder.nested(node, at: .key(key))
+        }
+        // A null that is in no tape: decoded by the tree path's decoder, at the same path.
+        return ValueDecoder.detached(.null, at: codingPath + [key], userInfo: state.sendableUserInfo, attachments: state.attachments)
+    }
+}
+
+/// Reads an array of the tape through `UnkeyedDecodingContainer`.
+private struct TapeUnkeyedContainer: UnkeyedDecodingContainer {
+    let decoder: TapeDecoder
+    private(set) var currentIndex = 0
+    /// The node of the element at `currentIndex`.
+    private var position: Int
+
+    init(decoder: TapeDecoder) {
+        self.decoder = decoder
+        position = decoder.node + 1
+    }
+
+    var codingPath: [any CodingKey] { decoder.codingPath }
+    var count: Int? { Int(decoder.state.tape.nodes[decoder.node].bits) }
+    var isAtEnd: Bool { currentIndex >= count ?? 0 }
+
+    /// The next element's node, or `valueNotFound` naming `type` at the end.
+    private func next(_ type: Any.Type) throws -> Int {
+        guard !isAtEnd else {
+            throw DecodingError.valueNotFound(type, DecodingError.Context(
+                codingPath: codingPath + [XPCCodingKey(index: currentIndex)],
+                debugDescription: "Unkeyed container is at its end: it has \(count ?? 0) elements."))
+        }
+        return position
+    }
+
+    private mutating func advance() {
+        position = decoder.state.tape.nodes[position].end
+        currentIndex += 1
+    }
+
+    private mutating func read<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+        let index = currentIndex
+        let value = try decoder.scalar(type, at: try next(type), path: { codingPath + [XPCCodingKey(index: index)] }, body)
+        advance()
+        return value
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        if decoder.state.tape.nodes[try next(Any?.self)].kind == .null {
+            advance()
+            return true
+        }
+        return false
+    }
+
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try read(type, ScalarDecoding.bool) }
+    mutating func decode(_ type: String.Type) throws -> String { try read(type, ScalarDecoding.string) }
+    mutating func decode(_ type: Double.Type) throws -> Double { try read(type, ScalarDecoding.double) }
+    mutating func decode(_ type: Float.Type) throws -> Float { try read(type, ScalarDecoding.float) }
+    mutating func decode(_ type: Int.Type) throws -> Int { try integer(type) }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { try integer(type) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try integer(type) }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { try integer(type) }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try integer(type) }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try integer(type) }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(type) }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
+
+    private mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+        try read(type) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
+    }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let value = try decoder.decodeValue(type, at: try next(type), .index(currentIndex))
+        advance()
+        return value
+    }
+
+    /// A decoder for the next element, advancing past it only when `body` succeeds.
+    private mutating func nextDecoder<T>(_ type: T.Type, _ body: (TapeDecoder) throws -> T) throws -> T {
+        let value = try body(decoder.nested(try next(type), at: .index(currentIndex)))
+        advance()
+        return value
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+        try nextDecoder(KeyedDecodingContainer<NestedKey>.self) { try $0.container(keyedBy: type) }
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try nextDecoder((any UnkeyedDecodingContainer).self) { try $0.unkeyedContainer() }
+    }
+
+    mutating func superDecoder() throws -> any Decoder {
+        try nextDecoder((any Decoder).self) { $0 }
+    }
+}

@@ -1,0 +1,209 @@
+// The direct bytes path of XPCDecoder (Sources/XPCWire/Codable/DirectDecoder.swift, over the tape
+// of Sources/XPCWire/Wire/BodyTape.swift): for every input, the value it returns or the error it
+// throws must be exactly the tree path's (XPCWireDecoder, then the decoder over the message).
+
+import Foundation
+import PropertyBased
+import SystemPackage
+import Testing
+@testable import XPCWire
+
+// MARK: - Helpers
+
+private enum BothPaths {
+    /// What a decode gave: the value, or a description of the error precise enough to tell any
+    /// two errors apart (case, coding path, description, underlying error).
+    enum Outcome<T: Equatable>: Equatable {
+        case value(T)
+        case error(String)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "not a DecodingError: \(error)" }
+        let context: DecodingError.Context
+        let kind: String
+        switch error {
+        case .typeMismatch(let type, let c): kind = "typeMismatch(\(type))"; context = c
+        case .valueNotFound(let type, let c): kind = "valueNotFound(\(type))"; context = c
+        case .keyNotFound(let key, let c): kind = "keyNotFound(\(key.stringValue))"; context = c
+        case .dataCorrupted(let c): kind = "dataCorrupted"; context = c
+        @unknown default: return "\(error)"
+        }
+        let path = context.codingPath.map { "\($0.stringValue)|\($0.intValue.map(String.init) ?? "-")" }
+        return "\(kind) at \(path): \(context.debugDescription) [\(context.underlyingError.map { "\($0)" } ?? "")]"
+    }
+
+    static func direct<T: Decodable & Equatable>(
+        _ type: T.Type, _ bytes: [UInt8], attachments: [XPCAttachment] = [], decoder: XPCDecoder = XPCDecoder()
+    ) -> Outcome<T> {
+        do {
+            return .value(try bytes.withUnsafeBytes { try decoder.decodeDirectly(type, from: $0, attachments: attachments) })
+        } catch {
+            return .error(describe(error))
+        }
+    }
+
+    static func tree<T: Decodable & Equatable>(
+        _ type: T.Type, _ bytes: [UInt8], attachments: [XPCAttachment] = [], decoder: XPCDecoder = XPCDecoder()
+    ) -> Outcome<T> {
+        do {
+            return .value(try decoder.decodeThroughTree(type, from: bytes, attachments: attachments))
+        } catch {
+            return .error(describe(error))
+        }
+    }
+
+    /// Checks that both paths agree on `bytes`; returns the outcome.
+    @discardableResult
+    static func expectAgreement<T: Decodable & Equatable>(
+        _ type: T.Type, _ bytes: [UInt8], attachments: [XPCAttachment] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Outcome<T> {
+        let direct = direct(type, bytes, attachments: attachments)
+        let tree = tree(type, bytes, attachments: attachments)
+        #expect(direct == tree, sourceLocation: sourceLocation)
+        return direct
+    }
+
+    static func envelope(body: [UInt8]) -> [UInt8] { CodableTesting.envelope(body: body) }
+}
+
+// MARK: - Types
+
+private struct Pair: Codable, Equatable {
+    var a: Int
+    var b: String
+}
+
+private struct Holder: Codable, Equatable {
+    var extra: XPCMessage
+    var name: String?
+}
+
+/// Records the coding paths its decoders report.
+private struct PathProbe: Decodable, Equatable {
+    var paths: [[String]]
+
+    init(from decoder: any Decoder) throws {
+        var paths = [decoder.codingPath.map(\.stringValue)]
+        let container = try decoder.container(keyedBy: CodableTestKey.self)
+        paths.append(container.codingPath.map(\.stringValue))
+        var list = try container.nestedUnkeyedContainer(forKey: CodableTestKey("list"))
+        paths.append(list.codingPath.map(\.stringValue))
+        let element = try list.nestedContainer(keyedBy: CodableTestKey.self)
+        paths.append(element.codingPath.map(\.stringValue))
+        let inner = try element.superDecoder(forKey: CodableTestKey("x"))
+        paths.append(inner.codingPath.map(\.stringValue))
+        let missing = try container.superDecoder()
+        paths.append(missing.codingPath.map(\.stringValue))
+        #expect(try missing.singleValueContainer().decodeNil())
+        self.paths = paths
+    }
+}
+
+// MARK: - Tests
+
+@Suite struct DirectDecoderTests {
+    @Test func randomRecordsDecodeToTheTreePathsValue() async {
+        await propertyCheck(count: 200, input: randomRecordCaseGenerator) { testCase in
+            let encoded = try testCase.encoder.encode(testCase.record)
+            let outcome = BothPaths.expectAgreement(RandomRecord.self, encoded.bytes, attachments: encoded.attachments)
+            #expect(outcome == .value(testCase.record))
+        }
+    }
+
+    @Test func damagedBytesGiveTheTreePathsValueOrError() async {
+        await propertyCheck(count: 200, input: damagedRecordCaseGenerator) { testCase in
+            let encoded = try testCase.record.encoder.encode(testCase.record.record)
+            var bytes = encoded.bytes
+            for damage in testCase.damage {
+                bytes = damage.apply(to: bytes)
+                BothPaths.expectAgreement(RandomRecord.self, bytes, attachments: encoded.attachments)
+            }
+        }
+    }
+
+    @Test(arguments: CodableFixtureCatalog.all)
+    func catalogFixturesDecodeAlike(_ fixture: CodableFixtureCatalog.Fixture) throws {
+        // Every fixture's committed bytes through both paths, as each of the catalog's types.
+        let encoded = try fixture.encode()
+        BothPaths.expectAgreement(CodableFixtureCatalog.ResizeRequest.self, encoded.bytes, attachments: encoded.attachments)
+        BothPaths.expectAgreement(CodableFixtureCatalog.Script.self, encoded.bytes, attachments: encoded.attachments)
+        BothPaths.expectAgreement(CodableFixtureCatalog.SpawnRequest.self, encoded.bytes, attachments: encoded.attachments)
+        BothPaths.expectAgreement(CodableFixtureCatalog.Spreadsheet.self, encoded.bytes, attachments: encoded.attachments)
+        BothPaths.expectAgreement(CodableFixtureCatalog.Inventory.self, encoded.bytes, attachments: encoded.attachments)
+    }
+
+    @Test func everyValidAndInvalidFixtureGivesTheSameOutcome() throws {
+        // Wire errors (kind and offset) come from the same parser on both paths.
+        let directories = ["v1", "invalid", "noncanonical"]
+        var checked = 0
+        for directory in directories {
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/\(directory)")
+            for name in try FileManager.default.contentsOfDirectory(atPath: url.path) where name.hasSuffix(".bin") {
+                let bytes = [UInt8](try Data(contentsOf: url.appendingPathComponent(name)))
+                BothPaths.expectAgreement(XPCMessage.self, bytes)
+                BothPaths.expectAgreement(Pair.self, bytes)
+                BothPaths.expectAgreement([String: Int].self, bytes)
+                BothPaths.expectAgreement([Int?].self, bytes)
+                checked += 1
+            }
+        }
+        #expect(checked > 100)
+    }
+
+    @Test func keysOutOfOrderAreFoundAndRepeatsAreTheTreePathsError() {
+        // {"b": "x", "a": 1}: not canonical, valid.
+        let unsorted = BothPaths.envelope(body: [0x82, 0xa1, 0x62, 0xa1, 0x78, 0xa1, 0x61, 0x01])
+        #expect(BothPaths.expectAgreement(Pair.self, unsorted) == .value(Pair(a: 1, b: "x")))
+        // {"b": 1, "a": 2, "b": 3}: the repeat is not adjacent; found when the map ends.
+        let repeated = BothPaths.envelope(body: [0x83, 0xa1, 0x62, 0x01, 0xa1, 0x61, 0x02, 0xa1, 0x62, 0x03])
+        guard case .error(let description) = BothPaths.expectAgreement(Pair.self, repeated) else {
+            Issue.record("a repeated key decoded")
+            return
+        }
+        // Reported at the map (byte 14, right after the header), as SPEC §4.11 says.
+        #expect(description.contains("duplicate key \"b\" at byte 14"))
+    }
+
+    @Test func dynamicMessagesAreBuiltWholeAndSorted() {
+        // {"extra": {"z": [1, {"b": null, "a": true}], "y": "s"}}, inner maps out of order.
+        let body: [UInt8] = [0x81, 0xa5] + Array("extra".utf8) + [0x82, 0xa1, 0x7a, 0x92, 0x01, 0x82, 0xa1, 0x62, 0xc0, 0xa1, 0x61, 0xc3, 0xa1, 0x79, 0xa1, 0x73]
+        let outcome = BothPaths.expectAgreement(Holder.self, BothPaths.envelope(body: body))
+        #expect(outcome == .value(Holder(extra: ["y": "s", "z": [1, ["a": true, "b": nil]]], name: nil)))
+    }
+
+    @Test func mismatchesNameTheFoundVariantAsTheTreePathDoes() {
+        let cases: [[UInt8]] = [
+            [0x92, 0x01, 0x02],  // an array where a dictionary is expected
+            [0x81, 0xa1, 0x61, 0xa1, 0x78],  // "a" holds a string
+            [0x82, 0xa1, 0x61, 0xc0, 0xa1, 0x62, 0xa1, 0x78],  // "a" holds null
+            [0x82, 0xa1, 0x61, 0x81, 0xa1, 0x71, 0x90, 0xa1, 0x62, 0xa1, 0x78],  // "a" holds a dictionary
+            [0x81, 0xa1, 0x62, 0xa1, 0x78],  // "a" is missing
+        ]
+        for body in cases {
+            let outcome = BothPaths.expectAgreement(Pair.self, BothPaths.envelope(body: body))
+            #expect(outcome != .value(Pair(a: 0, b: "")))
+        }
+    }
+
+    @Test func decodersReportTheTreePathsCodingPaths() throws {
+        // {"list": [{"x": 5}]}
+        let body: [UInt8] = [0x81, 0xa4] + Array("list".utf8) + [0x91, 0x81, 0xa1, 0x78, 0x05]
+        let bytes = BothPaths.envelope(body: body)
+        let direct = try bytes.withUnsafeBytes { try XPCDecoder().decodeDirectly(PathProbe.self, from: $0, attachments: []) }
+        let tree = try XPCDecoder().decodeThroughTree(PathProbe.self, from: bytes, attachments: [])
+        #expect(direct == tree)
+        #expect(direct.paths == [[], [], ["list"], ["list", "Index 0"], ["list", "Index 0", "x"], ["super"]])
+    }
+
+    @Test func rejectingUnknownKeysGoesThroughTheTree() throws {
+        var options = XPCDecoder.Options()
+        options.unknownKeyPolicy = .reject
+        // {"a": 1, "b": "x", "c": true}: "c" is unknown.
+        let bytes = BothPaths.envelope(body: [0x83, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0xa1, 0x78, 0xa1, 0x63, 0xc3])
+        #expect(throws: DecodingError.self) { try XPCDecoder(options: options).decode(Pair.self, from: bytes) }
+        #expect(try XPCDecoder().decode(Pair.self, from: bytes) == Pair(a: 1, b: "x"))
+    }
+}
