@@ -214,7 +214,11 @@ struct TapeDecoder: Decoder, SingleValueDecodingContainer {
 
     /// Reads a scalar or natively mapped `T` from the value at `valueNode`.
     func read<T>(_ type: T.Type, at valueNode: Int, path: () -> [any CodingKey]) throws -> T {
-        try ScalarDecoding.value(type, from: state.message(at: valueNode), context: state, path: path)
+        // Data straight from the input: one copy, not two.
+        if T.self == Data.self, state.tape.nodes[valueNode].kind == .data {
+            return reinterpret(Data(state.tape.bytes(of: valueNode)), as: T.self)
+        }
+        return try ScalarDecoding.value(type, from: state.message(at: valueNode), context: state, path: path)
     }
 
     /// Reads one scalar with `body`, mapping its failure to the tree path's error.
