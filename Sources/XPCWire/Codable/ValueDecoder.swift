@@ -69,15 +69,20 @@ enum ScalarDecoding {
 
     /// Integers accept int64 and uint64 alike when the value fits exactly; narrowing that does
     /// not fit is `dataCorrupted`.
+    @inline(__always)
     static func integer<T: FixedWidthInteger>(_ message: XPCMessage, as type: T.Type) throws(ScalarFailure) -> T {
-        let converted: T?
+        // Range checks rather than `T(exactly:)`: its `T?` costs an unspecialized generic caller
+        // a metadata lookup per value.
         switch message {
-        case .int64(let value): converted = T(exactly: value)
-        case .uint64(let value): converted = T(exactly: value)
-        default: throw .mismatch(expected: "int64 or uint64")
+        case .int64(let value):
+            guard value >= T.min, value <= T.max else { throw .corrupted("\(message) does not fit in \(type).") }
+            return T(truncatingIfNeeded: value)
+        case .uint64(let value):
+            guard value <= T.max else { throw .corrupted("\(message) does not fit in \(type).") }
+            return T(truncatingIfNeeded: value)
+        default:
+            throw .mismatch(expected: "int64 or uint64")
         }
-        guard let converted else { throw .corrupted("\(message) does not fit in \(type).") }
-        return converted
     }
 
     /// `T` is a standard scalar or a natively mapped type, which ``value(_:from:state:path:)`` reads.
