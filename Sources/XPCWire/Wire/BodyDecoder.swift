@@ -113,7 +113,7 @@ struct BodyDecoder {
                 stack[top].remaining -= 1
                 if stack[top].remaining > 0 { break }
                 let finished = stack.removeLast()
-                value = finished.isMap ? .dictionary(try finishMap(finished)) : .array(finished.elements)
+                value = finished.isMap ? .dictionary(try finishMap(finished)) : .array(XPCArray(finished.elements))
             }
             if stack.isEmpty { return value }
         }
