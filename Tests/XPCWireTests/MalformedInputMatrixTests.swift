@@ -508,6 +508,42 @@ struct HostileLengthCase: Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// 100,000 levels built through each way of putting a value into a container (the storage
+    /// keeps a bound of its nesting height up to date through all of them), then destroyed.
+    static func buildByMutationAndDrop() {
+        let depth = 100_000
+        let ways: [(XPCMessage) -> XPCMessage] = [
+            { var array = XPCArray(); array.append($0); return .array(array) },
+            { var array = XPCArray(); array.insert($0, at: 0); return .array(array) },
+            { var array: XPCArray = [1]; array[0] = $0; return .array(array) },
+            { var array: XPCArray = [1]; array.replaceSubrange(0..<1, with: [$0]); return .array(array) },
+            { var array = XPCArray(); array.append(contentsOf: [$0]); return .array(array) },
+            { var array = XPCArray(); array += [$0]; return .array(array) },
+            { .array(XPCArray([$0].lazy.map { $0 })) },
+            { var dictionary = XPCDictionary(); dictionary["k"] = $0; return .dictionary(dictionary) },
+            { var dictionary: XPCDictionary = ["k": 1]; dictionary["k"] = $0; return .dictionary(dictionary) },
+            { (try? XPCDictionary(uniqueKeysWithValues: [("k", $0)])).map { .dictionary($0) } ?? .null },
+        ]
+        for way in ways {
+            var message: XPCMessage = .null
+            for _ in 0..<depth { message = way(message) }
+            if nestingDepth(of: message).0 != depth { exit(EXIT_FAILURE) }
+        }
+        // Nested through the element subscript of one outer array.
+        var outer: XPCArray = [.null]
+        for _ in 0..<depth {
+            outer[0] = .array([outer[0]])
+        }
+        if nestingDepth(of: .array(outer)).0 != depth + 1 { exit(EXIT_FAILURE) }
+    }
+
+    @Test func hundredThousandDeepMessagesBuiltByMutationCanBeDestroyed() async {
+        await #expect(processExitsWith: .success) {
+            ExtremeNestingTests.buildByMutationAndDrop()
+            exit(EXIT_SUCCESS)
+        }
+    }
+
     @Test func millionDeepMessagesBuiltInCodeCanBeDestroyed() async {
         await #expect(processExitsWith: .success) {
             ExtremeNestingTests.buildMillionDeepAndDrop()

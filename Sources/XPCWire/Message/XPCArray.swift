@@ -51,7 +51,7 @@ public struct XPCArray: Sendable {
     @inlinable
     internal mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) {
-            storage = XPCArrayStorage(storage.elements)
+            storage = XPCArrayStorage(storage.elements, height: storage.height)
         }
     }
 
@@ -66,6 +66,7 @@ public struct XPCArray: Sendable {
     @inlinable
     public mutating func append(_ newElement: XPCMessage) {
         makeUnique()
+        storage.include(newElement)
         storage.elements.append(newElement)
     }
 
@@ -73,13 +74,16 @@ public struct XPCArray: Sendable {
     @inlinable
     public mutating func append<S: Sequence>(contentsOf newElements: S) where S.Element == XPCMessage {
         makeUnique()
+        let start = storage.elements.count
         storage.elements.append(contentsOf: newElements)
+        storage.include(storage.elements[start...])
     }
 
     /// Inserts an element at `index`, which must be a valid index or ``endIndex``.
     @inlinable
     public mutating func insert(_ newElement: XPCMessage, at index: Int) {
         makeUnique()
+        storage.include(newElement)
         storage.elements.insert(newElement, at: index)
     }
 
@@ -123,6 +127,7 @@ extension XPCArray: RandomAccessCollection, MutableCollection {
         get { storage.elements[position] }
         _modify {
             makeUnique()
+            defer { storage.include(storage.elements[position]) }
             yield &storage.elements[position]
         }
     }
@@ -148,7 +153,11 @@ extension XPCArray: RangeReplaceableCollection {
     public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with newElements: C)
     where C.Element == XPCMessage {
         makeUnique()
+        let start = subrange.lowerBound
+        let oldCount = storage.elements.count
         storage.elements.replaceSubrange(subrange, with: newElements)
+        let end = subrange.upperBound + storage.elements.count - oldCount
+        storage.include(storage.elements[start..<end])
     }
 }
 
@@ -189,8 +198,8 @@ extension Array where Element == XPCMessage {
     }
 }
 
-/// The storage of an ``XPCArray``: a class, so that its `deinit` can take nested containers
-/// apart without recursion (see `XPCMessage.dismantleElements(of:)`).
+/// The storage of an ``XPCArray``: a class, so that its `deinit` can take deeply nested
+/// containers apart without recursion (see `XPCMessage.dismantleElements(of:)`).
 ///
 /// Copy-on-write: ``XPCArray`` mutates it only while holding the only reference, so sharing it
 /// between threads is safe.
@@ -202,17 +211,47 @@ final class XPCArrayStorage: @unchecked Sendable {
     @exclusivity(unchecked)
     var elements: [XPCMessage]
 
+    /// At least the nesting height of this array (see `XPCMessage.nestingHeight`): every element
+    /// that goes in raises it as needed; removals leave it as it was.
+    @usableFromInline
+    @exclusivity(unchecked)
+    var height: Int
+
     /// The storage of every empty array made by ``XPCArray/init()``: never mutated (it is
     /// shared, so mutations copy it first), and it saves an allocation per empty array.
     @usableFromInline
-    static let empty = XPCArrayStorage([])
+    static let empty = XPCArrayStorage([], height: 1)
 
+    /// Storage for `elements`, whose nesting height is measured here.
     @inlinable
     init(_ elements: [XPCMessage]) {
         self.elements = elements
+        self.height = XPCMessage.nestingHeight(of: elements)
+    }
+
+    /// Storage for `elements`, whose nesting height is at most `height`.
+    @inlinable
+    init(_ elements: [XPCMessage], height: Int) {
+        self.elements = elements
+        self.height = height
+    }
+
+    /// Raises ``height`` for an element that is (or is about to be) among the elements.
+    @inlinable
+    func include(_ element: XPCMessage) {
+        let needed = element.nestingHeight + 1
+        if needed > height { height = needed }
+    }
+
+    /// Raises ``height`` for elements that are among the elements.
+    @inlinable
+    func include(_ elements: ArraySlice<XPCMessage>) {
+        for element in elements { include(element) }
     }
 
     deinit {
-        XPCMessage.dismantleElements(of: &elements)
+        if height > XPCMessage.recursiveReleaseHeightLimit {
+            XPCMessage.dismantleElements(of: &elements)
+        }
     }
 }

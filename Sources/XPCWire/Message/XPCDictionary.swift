@@ -48,11 +48,18 @@ public struct XPCDictionary: Sendable {
         storage = XPCDictionaryStorage(sortedUniqueEntries)
     }
 
+    /// Creates a dictionary from entries already sorted strictly ascending by key bytes, whose
+    /// nesting height (see `XPCMessage.nestingHeight`) is known to be at most `height`.
+    @inlinable
+    internal init(sortedUniqueEntries: [Element], height: Int) {
+        storage = XPCDictionaryStorage(sortedUniqueEntries, height: height)
+    }
+
     /// Gives this value storage that no other value shares, copying it if necessary.
     @inlinable
     internal mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) {
-            storage = XPCDictionaryStorage(storage.entries)
+            storage = XPCDictionaryStorage(storage.entries, height: storage.height)
         }
     }
 
@@ -114,12 +121,14 @@ public struct XPCDictionary: Sendable {
             switch (search(key), newValue) {
             case (.found(let index), let value?):
                 makeUnique()
+                storage.include(value)
                 storage.entries[index].value = value
             case (.found(let index), nil):
                 makeUnique()
                 storage.entries.remove(at: index)
             case (.insertionPoint(let index), let value?):
                 makeUnique()
+                storage.include(value)
                 storage.entries.insert(Element(key: key, value: value), at: index)
             case (.insertionPoint, nil): break
             }
@@ -180,7 +189,7 @@ extension XPCDictionary: ExpressibleByDictionaryLiteral {
     /// If the literal repeats a key (by UTF-8 bytes), the last value wins, as with assignment
     /// through the subscript. Keys that differ only in Unicode normalization are distinct.
     public init(dictionaryLiteral elements: (String, XPCMessage)...) {
-        storage = XPCDictionaryStorage([])
+        storage = XPCDictionaryStorage([], height: 1)
         storage.entries.reserveCapacity(elements.count)
         for (key, value) in elements {
             self[key] = value
@@ -219,8 +228,8 @@ extension XPCDictionary: Hashable {
     }
 }
 
-/// The storage of an ``XPCDictionary``: a class, so that its `deinit` can take nested containers
-/// apart without recursion (see `XPCMessage.dismantleValues(of:)`).
+/// The storage of an ``XPCDictionary``: a class, so that its `deinit` can take deeply nested
+/// containers apart without recursion (see `XPCMessage.dismantleValues(of:)`).
 ///
 /// Copy-on-write: ``XPCDictionary`` mutates it only while holding the only reference, so sharing
 /// it between threads is safe.
@@ -232,17 +241,41 @@ final class XPCDictionaryStorage: @unchecked Sendable {
     @exclusivity(unchecked)
     var entries: [XPCDictionary.Element]
 
+    /// At least the nesting height of this dictionary (see `XPCMessage.nestingHeight`): every
+    /// value that goes in raises it as needed; removals leave it as it was.
+    @usableFromInline
+    @exclusivity(unchecked)
+    var height: Int
+
     /// The storage of every empty dictionary made by ``XPCDictionary/init()``: never mutated (it
     /// is shared, so mutations copy it first), and it saves an allocation per empty dictionary.
     @usableFromInline
-    static let empty = XPCDictionaryStorage([])
+    static let empty = XPCDictionaryStorage([], height: 1)
 
+    /// Storage for `entries`, whose nesting height is measured here.
     @inlinable
     init(_ entries: [XPCDictionary.Element]) {
         self.entries = entries
+        self.height = XPCMessage.nestingHeight(of: entries)
+    }
+
+    /// Storage for `entries`, whose nesting height is at most `height`.
+    @inlinable
+    init(_ entries: [XPCDictionary.Element], height: Int) {
+        self.entries = entries
+        self.height = height
+    }
+
+    /// Raises ``height`` for a value that is (or is about to be) among the entries.
+    @inlinable
+    func include(_ value: XPCMessage) {
+        let needed = value.nestingHeight + 1
+        if needed > height { height = needed }
     }
 
     deinit {
-        XPCMessage.dismantleValues(of: &entries)
+        if height > XPCMessage.recursiveReleaseHeightLimit {
+            XPCMessage.dismantleValues(of: &entries)
+        }
     }
 }

@@ -3,10 +3,19 @@
 // Left to the Swift runtime, releasing a container releases its elements, which release theirs,
 // one call chain per nesting level: a message nested a few ten thousand levels deep overflows an
 // 8 MiB stack in a debug build. The library therefore owns the storage of every container
-// (`XPCArrayStorage`, `XPCDictionaryStorage`), and their `deinit`s take nested containers apart
-// here, with a worklist on the heap, so that no release ever goes more than one level deep.
+// (`XPCArrayStorage`, `XPCDictionaryStorage`), which records an upper bound of its nesting height.
+// Storage no higher than `recursiveReleaseHeightLimit` is released by the runtime as usual (a
+// bounded recursion); higher storage is taken apart here, with a worklist on the heap, so that no
+// release ever recurses more than that many levels.
 
 extension XPCMessage {
+    /// Containers up to this nesting height are released by the Swift runtime, recursively: about
+    /// 200 bytes of stack per level in a debug build, so some 50 KiB at most. Higher ones are
+    /// taken apart iteratively. The decoder's default depth limit is the same, so decoded messages
+    /// normally never take the iterative path.
+    @inlinable
+    static var recursiveReleaseHeightLimit: Int { 256 }
+
     /// `true` for ``array(_:)`` and ``dictionary(_:)``.
     @inlinable
     var isContainer: Bool {
@@ -16,58 +25,82 @@ extension XPCMessage {
         }
     }
 
-    /// Called by `XPCArrayStorage.deinit`: empties `elements` without recursing into nested
-    /// containers.
-    static func dismantleElements(of elements: inout [XPCMessage]) {
-        // Arrays of scalars (and of leaf containers) are released as they are: one level deep.
-        guard elements.contains(where: \.hasNestedContainers) else { return }
-        var worklist: [XPCMessage] = []
+    /// An upper bound of the nesting height: 0 for a scalar; for a container, one more than the
+    /// highest of its elements (so 1 for a container of scalars). Exact for a value just built.
+    @inlinable
+    var nestingHeight: Int {
+        switch self {
+        case .array(let array): array.storage.height
+        case .dictionary(let dictionary): dictionary.storage.height
+        default: 0
+        }
+    }
+
+    /// The nesting height of an array holding `elements`.
+    @inlinable
+    static func nestingHeight(of elements: [XPCMessage]) -> Int {
+        var height = 1
         for element in elements where element.isContainer {
-            worklist.append(element)
+            height = max(height, element.nestingHeight + 1)
+        }
+        return height
+    }
+
+    /// The nesting height of a dictionary holding `entries`.
+    @inlinable
+    static func nestingHeight(of entries: [XPCDictionary.Element]) -> Int {
+        var height = 1
+        for entry in entries where entry.value.isContainer {
+            height = max(height, entry.value.nestingHeight + 1)
+        }
+        return height
+    }
+
+    /// `true` for a container that the runtime should not release recursively.
+    private var isTooHighToReleaseRecursively: Bool {
+        nestingHeight > XPCMessage.recursiveReleaseHeightLimit
+    }
+
+    /// Called by `XPCArrayStorage.deinit` for high storage: empties `elements`, releasing
+    /// recursively only what is low enough.
+    static func dismantleElements(of elements: inout [XPCMessage]) {
+        var worklist: [XPCMessage] = []
+        for index in elements.indices where elements[index].isTooHighToReleaseRecursively {
+            worklist.append(elements[index])
         }
         elements = []
         dismantle(&worklist)
     }
 
-    /// Called by `XPCDictionaryStorage.deinit`: empties `entries` without recursing into nested
-    /// containers.
+    /// Called by `XPCDictionaryStorage.deinit` for high storage: empties `entries`, releasing
+    /// recursively only what is low enough.
     static func dismantleValues(of entries: inout [XPCDictionary.Element]) {
-        guard entries.contains(where: \.value.hasNestedContainers) else { return }
         var worklist: [XPCMessage] = []
-        for entry in entries where entry.value.isContainer {
-            worklist.append(entry.value)
+        for index in entries.indices where entries[index].value.isTooHighToReleaseRecursively {
+            worklist.append(entries[index].value)
         }
         entries = []
         dismantle(&worklist)
     }
 
-    /// `true` for a container that holds a container: one whose release could recurse further.
-    private var hasNestedContainers: Bool {
-        switch self {
-        case .array(let array): array.storage.elements.contains(where: \.isContainer)
-        case .dictionary(let dictionary): dictionary.storage.entries.contains(where: \.value.isContainer)
-        default: false
-        }
-    }
-
-    /// Releases the containers in `worklist` one level at a time.
+    /// Releases the high containers in `worklist` one level at a time.
     ///
-    /// A container whose storage nothing else refers to first gives up its nested containers to
-    /// the worklist, so that releasing it releases only scalars and storage already emptied. A
-    /// container whose storage is shared is just released: its other owner keeps the rest alive.
+    /// A container whose storage nothing else refers to first gives up its high elements to the
+    /// worklist, so that releasing it recurses only into low ones. A container whose storage is
+    /// shared is just released: its other owner keeps the rest alive.
     private static func dismantle(_ worklist: inout [XPCMessage]) {
         while let container = worklist.popLast() {
-            moveNestedContainers(of: consume container, into: &worklist)
+            moveHighElements(of: consume container, into: &worklist)
         }
     }
 
-    /// If `container` holds the only reference to its storage, moves its nested containers into
-    /// `worklist` and empties the storage; then releases `container`, one level deep.
+    /// If `container` holds the only reference to its storage, moves its high elements into
+    /// `worklist` and empties the storage; then releases `container`.
     ///
     /// The storage is taken out of `container`, which is then consumed, so that the local
     /// reference is the only one when nothing else refers to the storage (a pattern binding or a
     /// copy of the switch subject would keep it shared in an unoptimized build).
-    private static func moveNestedContainers(of container: consuming XPCMessage, into worklist: inout [XPCMessage]) {
+    private static func moveHighElements(of container: consuming XPCMessage, into worklist: inout [XPCMessage]) {
         var arrayStorage: XPCArrayStorage?
         var dictionaryStorage: XPCDictionaryStorage?
         switch container {
@@ -77,17 +110,17 @@ extension XPCMessage {
         }
         _ = consume container
         if isKnownUniquelyReferenced(&arrayStorage), let storage = arrayStorage {
-            guard storage.elements.contains(where: \.isContainer) else { return }
-            for element in storage.elements where element.isContainer {
-                worklist.append(element)
+            for index in storage.elements.indices where storage.elements[index].isTooHighToReleaseRecursively {
+                worklist.append(storage.elements[index])
             }
             storage.elements = []
+            storage.height = 1
         } else if isKnownUniquelyReferenced(&dictionaryStorage), let storage = dictionaryStorage {
-            guard storage.entries.contains(where: \.value.isContainer) else { return }
-            for entry in storage.entries where entry.value.isContainer {
-                worklist.append(entry.value)
+            for index in storage.entries.indices where storage.entries[index].value.isTooHighToReleaseRecursively {
+                worklist.append(storage.entries[index].value)
             }
             storage.entries = []
+            storage.height = 1
         }
     }
 }

@@ -46,6 +46,8 @@ struct BodyDecoder {
         var previousKeyLength = -1
         /// `false` once two keys were out of order.
         var keysSorted = true
+        /// The nesting height of the container so far (1 + the highest element's).
+        var height = 1
     }
 
     /// What a format byte introduced.
@@ -83,6 +85,8 @@ struct BodyDecoder {
             }
             let itemOffset = reader.position
             var value: XPCMessage
+            // The nesting height of `value`: 0 for a scalar.
+            var valueHeight = 0
             switch try readItem() {
             case .value(let scalar):
                 value = scalar
@@ -91,7 +95,8 @@ struct BodyDecoder {
                     throw .depthLimitExceeded(limit: limits.maximumDepth, offset: itemOffset)
                 }
                 if count == 0 {
-                    value = isMap ? .dictionary(XPCDictionary()) : .array([])
+                    value = isMap ? .dictionary(XPCDictionary()) : .array(XPCArray())
+                    valueHeight = 1
                     break
                 }
                 var frame = Frame(offset: itemOffset, isMap: isMap, remaining: count)
@@ -104,6 +109,7 @@ struct BodyDecoder {
             }
             // Deliver `value` to its container, closing every container it completes.
             while let top = stack.indices.last {
+                if valueHeight >= stack[top].height { stack[top].height = valueHeight + 1 }
                 if stack[top].isMap {
                     let key = stack[top].pendingKey.take() ?? ""
                     stack[top].entries.append(XPCDictionary.Element(key: key, value: value))
@@ -113,7 +119,10 @@ struct BodyDecoder {
                 stack[top].remaining -= 1
                 if stack[top].remaining > 0 { break }
                 let finished = stack.removeLast()
-                value = finished.isMap ? .dictionary(try finishMap(finished)) : .array(XPCArray(finished.elements))
+                valueHeight = finished.height
+                value = finished.isMap
+                    ? .dictionary(try finishMap(finished))
+                    : .array(XPCArray(storage: XPCArrayStorage(finished.elements, height: finished.height)))
             }
             if stack.isEmpty { return value }
         }
@@ -162,7 +171,7 @@ struct BodyDecoder {
     /// Builds the dictionary of a completed map, sorting it when the input was not in canonical order.
     private func finishMap(_ frame: Frame) throws(XPCWireDecodingError) -> XPCDictionary {
         if frame.keysSorted {
-            return XPCDictionary(sortedUniqueEntries: frame.entries)
+            return XPCDictionary(sortedUniqueEntries: frame.entries, height: frame.height)
         }
         var entries = frame.entries
         entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
@@ -173,7 +182,7 @@ struct BodyDecoder {
             }
             index += 1
         }
-        return XPCDictionary(sortedUniqueEntries: entries)
+        return XPCDictionary(sortedUniqueEntries: entries, height: frame.height)
     }
 
     /// Reads one format byte and what it introduces: a scalar, or a container header.
