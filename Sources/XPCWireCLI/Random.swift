@@ -73,9 +73,9 @@ struct RandomMessageGenerator {
         for _ in 0..<entries { dictionary[nextString(maximumLength: 8)] = nextValue(depth: 1) }
         let slotCount = Int.random(in: 0...3, using: &random)
         if slotCount > 0 {
-            dictionary["slots"] = .array((0..<slotCount).map { slot in
+            dictionary["slots"] = .array(XPCArray((0..<slotCount).map { slot in
                 Bool.random(using: &random) ? .fd(slot: UInt16(slot)) : .endpoint(slot: UInt16(slot))
-            })
+            }))
         }
         return .dictionary(dictionary)
     }
@@ -95,7 +95,7 @@ struct RandomMessageGenerator {
             nextByte(), nextByte(), nextByte(), nextByte(), nextByte(), nextByte(), nextByte(), nextByte())))
         case 9: return .date(XPCDate(nanosecondsSinceReferenceDate: nextInt64()))
         case 10:
-            return .array((0..<Int.random(in: 0...5, using: &random)).map { _ in nextValue(depth: depth + 1) })
+            return .array(XPCArray((0..<Int.random(in: 0...5, using: &random)).map { _ in nextValue(depth: depth + 1) }))
         default:
             var dictionary = XPCDictionary()
             for _ in 0..<Int.random(in: 0...5, using: &random) {

@@ -22,7 +22,7 @@ private let envelopeBodyStart = 14
         .fd(slot: 0), .endpoint(slot: 0),
         [], [:], ["\u{e9}": 1, "e\u{301}": 2, "": [nil, [:], []]],
         [.fd(slot: 1), .endpoint(slot: 0), ["k": .fd(slot: 1)], .endpoint(slot: 2)],
-        .array(Array(repeating: "x", count: 16)),
+        .array(XPCArray(Array(repeating: "x", count: 16))),
     ]
 
     @Test(arguments: messages)
@@ -131,7 +131,7 @@ let wireNonCanonicalCases: [WireNonCanonicalCase] = [
     .init("bin16 for 1 byte", hexBytes("c5 00 01 ff"), .data([0xff]), .nonShortestLength),
     .init("bin32 for 1 byte", hexBytes("c6 00 00 00 01 ff"), .data([0xff]), .nonShortestLength),
     .init("array16 for 1 element", hexBytes("dc 00 01 c0"), [nil], .nonShortestLength),
-    .init("array16 for 15 elements", [0xdc, 0x00, 0x0f] + Array(repeating: 0xc0, count: 15), .array(Array(repeating: .null, count: 15)), .nonShortestLength),
+    .init("array16 for 15 elements", [0xdc, 0x00, 0x0f] + Array(repeating: 0xc0, count: 15), .array(XPCArray(Array(repeating: .null, count: 15))), .nonShortestLength),
     .init("array32 for empty", hexBytes("dd 00 00 00 00"), [], .nonShortestLength),
     .init("map16 for empty", hexBytes("de 00 00"), [:], .nonShortestLength),
     .init("map32 for 1 entry", hexBytes("df 00 00 00 01 a1 61 c0"), ["a": nil], .nonShortestLength),

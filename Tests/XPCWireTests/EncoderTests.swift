@@ -108,7 +108,7 @@ private func encodedBody(_ message: XPCMessage) throws -> [UInt8] {
         (65_536, [0xdd, 0x00, 0x01, 0x00, 0x00]),
     ])
     func arrayHeaderThresholds(count: Int, header: [UInt8]) throws {
-        let message = XPCMessage.array(Array(repeating: .null, count: count))
+        let message = XPCMessage.array(XPCArray(Array(repeating: .null, count: count)))
         #expect(try encodedBody(message) == header + Array(repeating: 0xc0, count: count))
     }
 
@@ -191,7 +191,7 @@ private func encodedBody(_ message: XPCMessage) throws -> [UInt8] {
     @Test func fdAndEndpointAreFixext2WithBigEndianSlot() throws {
         #expect(try encodedBody(.fd(slot: 0)) == hexBytes("d5 03 00 00"))
         #expect(try encodedBody(.endpoint(slot: 0)) == hexBytes("d5 04 00 00"))
-        let many = XPCMessage.array((0...0x101).map { XPCMessage.fd(slot: UInt16($0)) })
+        let many = XPCMessage.array(XPCArray((0...0x101).map { XPCMessage.fd(slot: UInt16($0)) }))
         let encoded = try encodedBody(many)
         #expect(encoded.prefix(3) == [0xdc, 0x01, 0x02])
         #expect(encoded.suffix(4) == [0xd5, 0x03, 0x01, 0x01])

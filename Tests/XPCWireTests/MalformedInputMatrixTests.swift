@@ -364,43 +364,79 @@ struct HostileLengthCase: Sendable, CustomTestStringConvertible {
         }
     }
 
-    /// The depth of single-element arrays around `message`, walked without recursion, and what is innermost.
-    static func arrayDepth(of message: XPCMessage) -> (Int, XPCMessage) {
+    /// The depth of single-element containers (arrays, or dictionaries with one entry) around
+    /// `message`, walked without recursion, and what is innermost.
+    static func nestingDepth(of message: XPCMessage) -> (Int, XPCMessage) {
         var depth = 0
         var cursor = message
-        while case .array(let elements) = cursor, elements.count == 1 {
+        while true {
+            if case .array(let elements) = cursor, elements.count == 1 {
+                cursor = elements[0]
+            } else if case .dictionary(let dictionary) = cursor, dictionary.count == 1 {
+                cursor = dictionary[0].value
+            } else {
+                return (depth, cursor)
+            }
             depth += 1
-            cursor = elements[0]
         }
-        return (depth, cursor)
+    }
+
+    /// One nesting level of each shape: `91` (an array of one), `81 a0` (a map of one, key "").
+    enum Shape { case arrays, maps, mixed }
+
+    /// `depth` nested containers of `shape` around a null.
+    static func nestedBody(_ shape: Shape, depth: Int) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(2 * depth + 1)
+        for level in 0..<depth {
+            switch shape {
+            case .arrays: body.append(0x91)
+            case .maps: body += [0x81, 0xa0]
+            case .mixed: body += level % 2 == 0 ? [0x91] : [0x81, 0xa0]
+            }
+        }
+        body.append(0xc0)
+        return body
+    }
+
+    /// The same value as ``nestedBody(_:depth:)`` decodes to, built in code without recursion.
+    static func nestedMessage(_ shape: Shape, depth: Int) -> XPCMessage {
+        var message: XPCMessage = .null
+        for level in stride(from: depth - 1, through: 0, by: -1) {
+            let isArray = switch shape {
+            case .arrays: true
+            case .maps: false
+            case .mixed: level % 2 == 0
+            }
+            message = isArray ? .array([message]) : .dictionary(["": message])
+        }
+        return message
     }
 
     /// Decodes 100,000 nested arrays with the limit raised to match (SPEC §6.4: no stack overflow),
     /// and exits before the message is destroyed.
     static func decodeHundredThousandDeepArraysAndExit() -> Never {
-        let body = [UInt8](repeating: 0x91, count: 100_000) + [0xc0]
         do {
-            let message = try decoder(maximumDepth: 100_000).decode(makeEnvelope(body))
-            let (depth, innermost) = arrayDepth(of: message)
+            let message = try decoder(maximumDepth: 100_000).decode(makeEnvelope(nestedBody(.arrays, depth: 100_000)))
+            let (depth, innermost) = nestingDepth(of: message)
             exit(depth == 100_000 && innermost == .null ? EXIT_SUCCESS : EXIT_FAILURE)
         } catch {
             exit(EXIT_FAILURE)
         }
     }
 
-    /// The same, but the decoded message is then destroyed like any other value.
-    static func decodeHundredThousandDeepArraysAndDropThem() {
-        let body = [UInt8](repeating: 0x91, count: 100_000) + [0xc0]
+    /// Decodes 100,000 nested containers of `shape` and destroys the message like any other value.
+    static func decodeHundredThousandDeepAndDrop(_ shape: Shape) {
         do {
-            let message = try decoder(maximumDepth: 100_000).decode(makeEnvelope(body))
-            let (depth, innermost) = arrayDepth(of: message)
+            let message = try decoder(maximumDepth: 100_000).decode(makeEnvelope(nestedBody(shape, depth: 100_000)))
+            let (depth, innermost) = nestingDepth(of: message)
             if depth != 100_000 || innermost != .null { exit(EXIT_FAILURE) }
         } catch {
             exit(EXIT_FAILURE)
         }
     }
 
-    // Both run in a child process, so that a stack overflow fails the expectation instead of
+    // All run in a child process, so that a stack overflow fails the expectation instead of
     // killing the whole test run.
     @Test func hundredThousandDeepArraysDecodeWithTheLimitRaised() async {
         await #expect(processExitsWith: .success) {
@@ -408,27 +444,113 @@ struct HostileLengthCase: Sendable, CustomTestStringConvertible {
         }
     }
 
-    /// Library bug, reported: destroying an XPCMessage recurses once per nesting level in the Swift
-    /// runtime (XPCMessage's value witness → swift_arrayDestroy → release of the next level). In a
-    /// debug build an 8 MiB stack overflows from about 40,200 nested arrays (37,600 nested maps) on;
-    /// optimized builds of the library survived 1,000,000. Remove `withKnownIssue` once fixed.
+    /// Issue #5: destroying a deeply nested XPCMessage used to recurse once per level in the Swift
+    /// runtime and overflowed an 8 MiB stack in debug builds from about 40,000 levels on. The
+    /// containers' storage now takes nested containers apart iteratively.
     @Test func hundredThousandDeepArraysCanBeDestroyedAfterDecoding() async {
-        await withKnownIssue("destroying a deeply nested XPCMessage overflows the stack in debug builds") {
-            await #expect(processExitsWith: .success) {
-                ExtremeNestingTests.decodeHundredThousandDeepArraysAndDropThem()
-                exit(EXIT_SUCCESS)
+        await #expect(processExitsWith: .success) {
+            ExtremeNestingTests.decodeHundredThousandDeepAndDrop(.arrays)
+            exit(EXIT_SUCCESS)
+        }
+    }
+
+    @Test func hundredThousandDeepMapsCanBeDestroyedAfterDecoding() async {
+        await #expect(processExitsWith: .success) {
+            ExtremeNestingTests.decodeHundredThousandDeepAndDrop(.maps)
+            exit(EXIT_SUCCESS)
+        }
+    }
+
+    @Test func hundredThousandDeepMixedArraysAndMapsCanBeDestroyedAfterDecoding() async {
+        await #expect(processExitsWith: .success) {
+            ExtremeNestingTests.decodeHundredThousandDeepAndDrop(.mixed)
+            exit(EXIT_SUCCESS)
+        }
+    }
+
+    /// A decoded deep message equals the same message built in code, and both hash alike
+    /// (`==` and `hash(into:)` do not recurse either).
+    static func compareDecodedWithBuilt() {
+        for shape in [Shape.arrays, .maps, .mixed] {
+            do {
+                let decoded = try decoder(maximumDepth: 100_000).decode(makeEnvelope(nestedBody(shape, depth: 100_000)))
+                let built = nestedMessage(shape, depth: 100_000)
+                let other = nestedMessage(shape, depth: 99_999)
+                if decoded != built || decoded == other || decoded.hashValue != built.hashValue {
+                    exit(EXIT_FAILURE)
+                }
+            } catch {
+                exit(EXIT_FAILURE)
             }
-        } when: {
-            isDebugBuild
+        }
+    }
+
+    @Test func hundredThousandDeepMessagesCompareAndHashWithoutRecursion() async {
+        await #expect(processExitsWith: .success) {
+            ExtremeNestingTests.compareDecodedWithBuilt()
+            exit(EXIT_SUCCESS)
+        }
+    }
+
+    /// A million levels, built in code rather than decoded (no depth limit applies), destroyed:
+    /// alone, after a copy of the whole message was dropped first, and after a copy of an inner
+    /// level was dropped last (shared storage is released without taking it apart).
+    static func buildMillionDeepAndDrop() {
+        for shape in [Shape.arrays, .maps, .mixed] {
+            var message: XPCMessage? = nestedMessage(shape, depth: 1_000_000)
+            var copy = message
+            copy = nil
+            var inner: XPCMessage? = message?[0] ?? message?[""]
+            message = nil
+            if let remaining = inner, nestingDepth(of: remaining).0 != 999_999 { exit(EXIT_FAILURE) }
+            inner = nil
+            _ = (copy, inner)
+        }
+    }
+
+    /// 100,000 levels built through each way of putting a value into a container (the storage
+    /// keeps a bound of its nesting height up to date through all of them), then destroyed.
+    static func buildByMutationAndDrop() {
+        let depth = 100_000
+        let ways: [(XPCMessage) -> XPCMessage] = [
+            { var array = XPCArray(); array.append($0); return .array(array) },
+            { var array = XPCArray(); array.insert($0, at: 0); return .array(array) },
+            { var array: XPCArray = [1]; array[0] = $0; return .array(array) },
+            { var array: XPCArray = [1]; array.replaceSubrange(0..<1, with: [$0]); return .array(array) },
+            { var array = XPCArray(); array.append(contentsOf: [$0]); return .array(array) },
+            { var array = XPCArray(); array += [$0]; return .array(array) },
+            { .array(XPCArray([$0].lazy.map { $0 })) },
+            { var dictionary = XPCDictionary(); dictionary["k"] = $0; return .dictionary(dictionary) },
+            { var dictionary: XPCDictionary = ["k": 1]; dictionary["k"] = $0; return .dictionary(dictionary) },
+            { (try? XPCDictionary(uniqueKeysWithValues: [("k", $0)])).map { .dictionary($0) } ?? .null },
+        ]
+        for way in ways {
+            var message: XPCMessage = .null
+            for _ in 0..<depth { message = way(message) }
+            if nestingDepth(of: message).0 != depth { exit(EXIT_FAILURE) }
+        }
+        // Nested through the element subscript of one outer array.
+        var outer: XPCArray = [.null]
+        for _ in 0..<depth {
+            outer[0] = .array([outer[0]])
+        }
+        if nestingDepth(of: .array(outer)).0 != depth + 1 { exit(EXIT_FAILURE) }
+    }
+
+    @Test func hundredThousandDeepMessagesBuiltByMutationCanBeDestroyed() async {
+        await #expect(processExitsWith: .success) {
+            ExtremeNestingTests.buildByMutationAndDrop()
+            exit(EXIT_SUCCESS)
+        }
+    }
+
+    @Test func millionDeepMessagesBuiltInCodeCanBeDestroyed() async {
+        await #expect(processExitsWith: .success) {
+            ExtremeNestingTests.buildMillionDeepAndDrop()
+            exit(EXIT_SUCCESS)
         }
     }
 }
-
-#if DEBUG
-private let isDebugBuild = true
-#else
-private let isDebugBuild = false
-#endif
 
 // MARK: - Duplicate and look-alike keys
 

@@ -54,7 +54,7 @@ enum RandomXPCMessage {
                 for _ in 0..<count where budget > 0 {
                     elements.append(value(depth: depth + 1, budget: &budget, using: &rng))
                 }
-                return .array(elements)
+                return .array(XPCArray(elements))
             } else {
                 var dictionary = XPCDictionary()
                 for _ in 0..<count where budget > 0 {
@@ -181,7 +181,7 @@ enum RandomXPCMessage {
         case .array(let elements):
             var result: [XPCMessage] = []
             for element in elements { result.append(renumberSlots(element, &mapping)) }
-            return .array(result)
+            return .array(XPCArray(result))
         case .dictionary(let dictionary):
             var result = XPCDictionary()
             for entry in dictionary { result[entry.key] = renumberSlots(entry.value, &mapping) }

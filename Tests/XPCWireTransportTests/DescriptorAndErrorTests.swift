@@ -110,7 +110,7 @@ extension TransportTests {
                 try connection.send(["f": .fd(slot: 0)])
             }
             let many = [XPCAttachment](repeating: .fd(readEnd), count: 254)
-            let message = XPCMessage.array((0..<254).map { .fd(slot: UInt16($0)) })
+            let message = XPCMessage.array(XPCArray((0..<254).map { .fd(slot: UInt16($0)) }))
             #expect(throws: XPCTransportError.tooManyAttachments(count: 254, limit: 253)) {
                 try connection.send(message, attachments: many)
             }
@@ -312,7 +312,7 @@ extension TransportTests {
                 }
                 var options = XPCListener.Options()
                 options.connectionOptions.decodingOptions.limits.maximumSlotCount = 4
-                let fourSlots = try XPCWireEncoder().encode(.array((0..<4).map { .fd(slot: UInt16($0)) }))
+                let fourSlots = try XPCWireEncoder().encode(.array(XPCArray((0..<4).map { .fd(slot: UInt16($0)) })))
                 let error = try await errorFromRawPeer(options: options) {
                     try rawSend($0, helloFrame)
                     try rawSend(

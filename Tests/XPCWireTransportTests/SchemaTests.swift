@@ -131,7 +131,7 @@ extension TransportTests {
                 // A hundred violations: the requester is told of the first 64.
                 do {
                     _ = try await withTimeout {
-                        try await client.sendRequest(["kind": "list", "items": .array((0..<100).map { .string("\($0)") })])
+                        try await client.sendRequest(["kind": "list", "items": .array(XPCArray((0..<100).map { .string("\($0)") }))])
                     }
                     Issue.record("the request went through")
                 } catch XPCTransportError.requestRejected(let reasons) {

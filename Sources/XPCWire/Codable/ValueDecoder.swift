@@ -428,7 +428,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     private var elements: [XPCMessage] {
         guard case .array(let elements) = decoder.message else { return [] }
-        return elements
+        return elements.elements
     }
 
     var codingPath: [any CodingKey] { decoder.codingPath }

@@ -157,7 +157,7 @@ enum EncodingFuture {
     func resolved() -> XPCMessage {
         switch self {
         case .value(let message): return message
-        case .array(let storage): return .array(storage.elements.map { $0.resolved() })
+        case .array(let storage): return .array(XPCArray(storage.elements.map { $0.resolved() }))
         case .dictionary(let storage): return .dictionary(storage.resolved())
         case .encoder(let encoder): return encoder.future?.resolved() ?? .dictionary(XPCDictionary())
         }

@@ -22,7 +22,7 @@ extension XPCMessage: Codable {
         if var unkeyed = try? decoder.unkeyedContainer() {
             var elements: [XPCMessage] = []
             while !unkeyed.isAtEnd { elements.append(try unkeyed.decode(XPCMessage.self)) }
-            self = .array(elements)
+            self = .array(XPCArray(elements))
             return
         }
         let single = try decoder.singleValueContainer()

@@ -277,7 +277,7 @@ enum JSONDescriptionReader {
             for (index, element) in elements.enumerated() {
                 messages.append(try message(from: element, path: here + "/\(index)"))
             }
-            return .array(messages)
+            return .array(XPCArray(messages))
         case "dictionary":
             guard case .array(let pairs) = value else { throw invalid("an array of [key, value] pairs") }
             var entries: [XPCDictionary.Element] = []

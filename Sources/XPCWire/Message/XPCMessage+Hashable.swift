@@ -14,15 +14,25 @@ extension XPCMessage: Hashable {
         case (.uuid(let a), .uuid(let b)): return a == b
         case (.date(let a), .date(let b)): return a == b
         case (.endpoint(let a), .endpoint(let b)): return a == b
+        // Containers compare without recursion, at any depth.
         case (.array(let a), .array(let b)): return a == b
         case (.dictionary(let a), .dictionary(let b)): return a == b
         default: return false
         }
     }
 
-    /// Hashes consistently with `==`.
+    /// Hashes consistently with `==`; containers without recursion, at any depth.
     @inlinable
     public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .array, .dictionary: XPCMessage.deepHash(self, into: &hasher)
+        default: hashScalar(into: &hasher)
+        }
+    }
+
+    /// Hashes the kind and payload of a scalar; a container contributes only its kind.
+    @inlinable
+    func hashScalar(into hasher: inout Hasher) {
         hasher.combine(kind)
         switch self {
         case .null: break
@@ -38,8 +48,7 @@ extension XPCMessage: Hashable {
         case .uuid(let value): hasher.combine(value)
         case .date(let value): hasher.combine(value)
         case .endpoint(let slot): hasher.combine(slot)
-        case .array(let value): hasher.combine(value)
-        case .dictionary(let value): hasher.combine(value)
+        case .array, .dictionary: break
         }
     }
 }
@@ -79,7 +88,7 @@ extension XPCMessage: ExpressibleByStringLiteral {
 extension XPCMessage: ExpressibleByArrayLiteral {
     /// An array literal is an ``array(_:)``.
     @inlinable
-    public init(arrayLiteral elements: XPCMessage...) { self = .array(elements) }
+    public init(arrayLiteral elements: XPCMessage...) { self = .array(XPCArray(elements)) }
 }
 
 extension XPCMessage: ExpressibleByDictionaryLiteral {

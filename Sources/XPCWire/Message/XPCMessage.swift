@@ -52,7 +52,7 @@ public enum XPCMessage: Sendable {
     /// An endpoint, by its slot index in the envelope (SPEC §3.4).
     case endpoint(slot: UInt16)
     /// An ordered list of values.
-    case array([XPCMessage])
+    case array(XPCArray)
     /// String-keyed values, kept sorted by the UTF-8 bytes of the keys.
     case dictionary(XPCDictionary)
 }
@@ -169,7 +169,7 @@ extension XPCMessage {
 
     /// The elements, if this is an ``array(_:)``.
     @inlinable
-    public var arrayValue: [XPCMessage]? {
+    public var arrayValue: XPCArray? {
         if case .array(let value) = self { return value }
         return nil
     }

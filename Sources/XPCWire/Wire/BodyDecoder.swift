@@ -42,6 +42,9 @@ struct TreeAssembler: BodyAssembler {
         var entries: [XPCDictionary.Element] = []
         /// The key read for the entry whose value comes next.
         var pendingKey: String?
+        /// The container's nesting height so far (see `XPCMessage.nestingHeight`): its storage
+        /// records it, so that shallow values are released without the iterative teardown.
+        var height = 1
     }
 
     @inline(__always)
@@ -55,7 +58,7 @@ struct TreeAssembler: BodyAssembler {
 
     @inline(__always)
     func emptyContainer(isMap: Bool, at offset: Int) -> XPCMessage {
-        isMap ? .dictionary(XPCDictionary()) : .array([])
+        isMap ? .dictionary(XPCDictionary()) : .array(XPCArray())
     }
 
     @inline(__always)
@@ -65,6 +68,8 @@ struct TreeAssembler: BodyAssembler {
 
     @inline(__always)
     func append(_ value: XPCMessage, to container: inout Container) {
+        let height = value.nestingHeight
+        if height >= container.height { container.height = height + 1 }
         if let key = container.pendingKey.take() {
             container.entries.append(XPCDictionary.Element(key: key, value: value))
         } else {
@@ -74,9 +79,11 @@ struct TreeAssembler: BodyAssembler {
 
     /// Builds the dictionary of a completed map, sorting it when the input was not in canonical order.
     func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> XPCMessage {
-        guard isMap else { return .array(container.elements) }
+        guard isMap else {
+            return .array(XPCArray(storage: XPCArrayStorage(container.elements, height: container.height)))
+        }
         if keysSorted {
-            return .dictionary(XPCDictionary(sortedUniqueEntries: container.entries))
+            return .dictionary(XPCDictionary(sortedUniqueEntries: container.entries, height: container.height))
         }
         var entries = container.entries
         entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
@@ -87,7 +94,7 @@ struct TreeAssembler: BodyAssembler {
             }
             index += 1
         }
-        return .dictionary(XPCDictionary(sortedUniqueEntries: entries))
+        return .dictionary(XPCDictionary(sortedUniqueEntries: entries, height: container.height))
     }
 
     @inline(__always)

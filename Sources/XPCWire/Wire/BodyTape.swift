@@ -160,7 +160,7 @@ struct BodyTape {
         while let top = stack.indices.last {
             if position >= nodes[stack[top].index].end {
                 let finished = stack.removeLast()
-                var value = XPCMessage.array(finished.elements)
+                var value = XPCMessage.array(XPCArray(finished.elements))
                 if nodes[finished.index].kind == .map {
                     // The parse rejected repeated keys; keys out of order only need sorting.
                     var entries = finished.entries

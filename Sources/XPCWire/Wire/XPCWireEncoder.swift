@@ -122,7 +122,7 @@ struct BodyEncoder {
         case .array(let elements):
             guard depth < maximumDepth, elements.count <= Int(UInt32.max) else { return nil }
             var size = WireSize.array(count: elements.count)
-            let complete: Bool = elements.withUnsafeBufferPointer { elements in
+            let complete: Bool = elements.storage.elements.withUnsafeBufferPointer { elements in
                 for index in elements.indices {
                     // Scalars inline: most elements are, and a call per element costs more than they do.
                     if let scalarSize = Self.scalarSize(elements[index]) {
@@ -139,7 +139,7 @@ struct BodyEncoder {
         case .dictionary(let dictionary):
             guard depth < maximumDepth, dictionary.count <= Int(UInt32.max) else { return nil }
             var size = WireSize.map(count: dictionary.count)
-            let complete: Bool = dictionary.storage.withUnsafeBufferPointer { entries in
+            let complete: Bool = dictionary.storage.entries.withUnsafeBufferPointer { entries in
                 for index in entries.indices {
                     guard let keySize = Self.quickMeasure(entries[index].key) else { return false }
                     size = Self.adding(size, keySize)
@@ -276,14 +276,14 @@ struct BodyEncoder {
         case .endpoint(let slot): writer.writeSlot(slot, type: WireFormat.extEndpoint)
         case .array(let elements):
             writer.writeArrayHeader(count: elements.count)
-            elements.withUnsafeBufferPointer { elements in
+            elements.storage.elements.withUnsafeBufferPointer { elements in
                 for index in elements.indices where !writeScalar(elements[index], into: &writer) {
                     write(elements[index], into: &writer)
                 }
             }
         case .dictionary(let dictionary):
             writer.writeMapHeader(count: dictionary.count)
-            dictionary.storage.withUnsafeBufferPointer { entries in
+            dictionary.storage.entries.withUnsafeBufferPointer { entries in
                 for index in entries.indices {
                     writer.write(string: entries[index].key)
                     if !writeScalar(entries[index].value, into: &writer) {

@@ -188,7 +188,7 @@ public struct XPCMessageRejection: Hashable, Sendable, CustomStringConvertible {
     /// The envelope of the no-reply frame that answers a rejected request:
     /// `{"rejected": [reason, …]}`.
     var wireEnvelope: [UInt8] {
-        let reasons = XPCMessage.array(wireReasons.map { .string($0) })
+        let reasons = XPCMessage.array(XPCArray(wireReasons.map { .string($0) }))
         // Reasons are built from decoded strings and fixed text, so encoding cannot fail; if it
         // did, the requester still gets a rejection, without reasons.
         if let envelope = try? XPCWireEncoder().encode([Self.wireKey: reasons]) { return envelope }

@@ -159,7 +159,7 @@ enum CodableRandom {
         case 7: return .uuid(uuid(using: &rng))
         case 8: return .date(XPCDate(nanosecondsSinceReferenceDate: int(Int64.self, using: &rng)))
         case 9: return .string("")
-        case 10: return .array(array(upTo: 3, { message(depth: depth + 1, using: &$0) }, using: &rng))
+        case 10: return .array(XPCArray(array(upTo: 3, { message(depth: depth + 1, using: &$0) }, using: &rng)))
         default:
             var dictionary = XPCDictionary()
             for _ in 0..<Int.random(in: 0...3, using: &rng) {
