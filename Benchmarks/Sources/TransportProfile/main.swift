@@ -1,0 +1,57 @@
+import Foundation
+import XPCWire
+import XPCWireTransport
+
+// TransportProfile (issue 8): round trips through `XPCConnection.sendRequest` to an in-process
+// `XPCServer`, for profilers that want a plain process rather than the benchmark harness.
+//
+//   TransportProfile small|blob COUNT
+//
+// Prints the wall-clock time per round trip. Instructions, system calls and context switches per
+// round trip: run it twice under the tool with two counts and divide the difference, e.g.
+//
+//   valgrind --tool=callgrind TransportProfile small 2000   (and 1000)
+//   strace -f -c TransportProfile small 2000                (and 1000)
+//   perf stat -e context-switches,task-clock TransportProfile small 20000   (and 10000)
+
+let arguments = CommandLine.arguments
+let shape = arguments.count > 1 ? arguments[1] : "small"
+let count = arguments.count > 2 ? Int(arguments[2]) ?? 1_000 : 1_000
+
+func blob(count: Int) -> [UInt8] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    return (0..<count).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return UInt8(truncatingIfNeeded: state >> 56)
+    }
+}
+
+let request: XPCMessage
+let reply: XPCMessage
+if shape == "blob" {
+    request = ["op": "store", "blob": .data(blob(count: 1 << 20))]
+    reply = ["ok": true]
+} else {
+    request = ["op": "ping", "id": .int64(42), "flags": .uint64(3), "name": "transport"]
+    reply = ["status": "ok", "id": .int64(42), "flags": .uint64(3), "host": "benchmark"]
+}
+
+let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+let server = XPCServer(listener: listener) { received, _ in
+    received.expectsReply ? reply : nil
+}
+let serverTask = Task { await server.run() }
+let connection = XPCConnection(endpoint: endpoint)
+_ = try await connection.sendRequest(["op": "warm-up"])
+for _ in 0..<10 { _ = try await connection.sendRequest(request) }
+
+let start = ContinuousClock.now
+for _ in 0..<count {
+    _ = try await connection.sendRequest(request)
+}
+let elapsed = ContinuousClock.now - start
+let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+print("\(shape): \(count) round trips, \(String(format: "%.2f", nanoseconds / Double(count) / 1000)) us each")
+connection.cancel()
+server.cancel()
+serverTask.cancel()
