@@ -9,7 +9,9 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
         /// (a request's reply context refers back to the connection).
         var buffer: [Element?] = []
         var head = 0
-        var waiter: CheckedContinuation<Element?, Never>?
+        /// The suspended consumer. Resumed exactly once: by whoever takes it out of here under the
+        /// lock (a push, finish, resume, a second consumer, or the cancellation handler).
+        var waiter: UnsafeContinuation<Element?, Never>?
         var waiterID: UInt64 = 0
         var finished = false
         var suspensions = 0
@@ -51,7 +53,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
     /// Adds an element; after ``finish(discardingBuffered:)`` it is disposed instead.
     func push(_ element: Element) {
-        let (accepted, resumed): (Bool, CheckedContinuation<Element?, Never>?) = state.withLockThenBroadcast { state in
+        let (accepted, resumed): (Bool, UnsafeContinuation<Element?, Never>?) = state.withLockThenBroadcast { state in
             guard !state.finished else { return (false, nil) }
             if state.suspensions == 0, state.count == 0, let waiter = state.waiter {
                 state.waiter = nil
@@ -67,7 +69,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     /// Ends the queue: buffered elements are still delivered, unless `discardingBuffered`, in
     /// which case they are disposed; `last` (if any) is delivered after them, then `nil`.
     func finish(discardingBuffered: Bool = false, last: Element? = nil) {
-        let (accepted, discarded, resumed, element): (Bool, [Element], CheckedContinuation<Element?, Never>?, Element?) =
+        let (accepted, discarded, resumed, element): (Bool, [Element], UnsafeContinuation<Element?, Never>?, Element?) =
             state.withLockThenBroadcast { state in
                 guard !state.finished else { return (false, [], nil, nil) }
                 state.finished = true
@@ -103,7 +105,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
     /// Undoes one ``suspendDelivery()``; `false` when there was none to undo.
     func resumeDelivery() -> Bool {
-        let (balanced, resumed, element): (Bool, CheckedContinuation<Element?, Never>?, Element?) = state.withLockThenBroadcast { state in
+        let (balanced, resumed, element): (Bool, UnsafeContinuation<Element?, Never>?, Element?) = state.withLockThenBroadcast { state in
             guard state.suspensions > 0 else { return (false, nil, nil) }
             state.suspensions -= 1
             guard state.suspensions == 0, let waiter = state.waiter else { return (true, nil, nil) }
@@ -134,7 +136,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
             return state.waiterID
         }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Element?, Never>) in
                 let immediate: (Bool, Element?) = state.withLockThenBroadcast { state in
                     if Task.isCancelled { return (true, nil) }
                     if state.suspensions == 0, let element = state.popFirst() { return (true, element) }
@@ -150,7 +152,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
                 if immediate.0 { continuation.resume(returning: immediate.1) }
             }
         } onCancel: {
-            let waiter: CheckedContinuation<Element?, Never>? = state.withLock { state in
+            let waiter: UnsafeContinuation<Element?, Never>? = state.withLock { state in
                 guard state.waiterID == id, let waiter = state.waiter else { return nil }
                 state.waiter = nil
                 return waiter

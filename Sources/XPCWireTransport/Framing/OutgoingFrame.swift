@@ -1,13 +1,15 @@
 import SystemPackage
 import XPCWire
 
-/// A frame queued for a connection's writer thread: the bytes to send, and duplicates of the
+/// A frame to send on a connection: the bytes to send, and duplicates of the
 /// descriptors to pass with its first byte, which the frame owns (SPEC §9.2.4).
 struct OutgoingFrame: Sendable {
     var kind: FrameKind
     var replyID: UInt64
     var envelope: [UInt8]
     var descriptors: [CInt]
+    /// Bytes of the frame already written to the socket.
+    var sent = 0
 
     /// The frame's size on the socket.
     var frameSize: Int { FrameHeader.size + envelope.count }
@@ -46,26 +48,53 @@ struct OutgoingFrame: Sendable {
         return OutgoingFrame(kind: kind, replyID: replyID, envelope: envelope, descriptors: descriptors)
     }
 
-    /// Writes the whole frame with `messageID`, the descriptors with the first `sendmsg`, then
-    /// closes the frame's descriptors whatever happened.
-    func write(to socket: CInt, messageID: UInt64) throws(Errno) {
-        defer { closeDescriptors() }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(frameSize)
-        FrameHeader(kind: kind, envelopeLength: envelope.count, messageID: messageID, replyID: replyID).write(to: &bytes)
-        bytes.append(contentsOf: envelope)
-        let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(Errno) in
-                var offset = 0
-                var pending = descriptors
-                while offset < raw.count {
-                    let sent = try SocketMessageIO.send(
-                        socket, bytes: UnsafeRawBufferPointer(rebasing: raw[offset...]), descriptors: pending)
-                    pending = []
-                    offset += sent
+    /// Writes what is left of the frame (``sent`` bytes of it are already on the socket) with
+    /// `messageID`: header and envelope gathered by one `sendmsg` (SPEC §9.2.3), the descriptors
+    /// with the first byte, after which the frame closes them (the kernel holds its own
+    /// duplicates in the message).
+    ///
+    /// With `blocking` false each call is `MSG_DONTWAIT`: it returns `false` when the socket's
+    /// buffer is full, with ``sent`` telling how far it got, and the frame can be written on later.
+    /// Returns `true` once the whole frame is sent. On error the frame's descriptors are closed.
+    mutating func write(to socket: CInt, messageID: UInt64, blocking: Bool) throws(Errno) -> Bool {
+        let header = FrameHeader(kind: kind, envelopeLength: envelope.count, messageID: messageID, replyID: replyID)
+        let total = frameSize
+        let flags = blocking ? 0 : Platform.dontWait
+        do throws(Errno) {
+            while sent < total {
+                let sent = self.sent
+                let descriptors = self.descriptors
+                let result = withUnsafeTemporaryAllocation(byteCount: FrameHeader.size, alignment: 8) { headerBytes in
+                    header.store(into: headerBytes)
+                    return envelope.withUnsafeBytes { body in
+                        Result { () throws(Errno) -> Int in
+                            if sent < FrameHeader.size {
+                                return try SocketMessageIO.send(
+                                    socket, UnsafeRawBufferPointer(rebasing: headerBytes[sent...]), body,
+                                    descriptors: descriptors, flags: flags)
+                            }
+                            return try SocketMessageIO.send(
+                                socket, UnsafeRawBufferPointer(rebasing: body[(sent - FrameHeader.size)...]),
+                                descriptors: descriptors, flags: flags)
+                        }
+                    }
+                }
+                let count = try result.get()
+                self.sent += count
+                if !descriptors.isEmpty {
+                    closeDescriptors()
+                    self.descriptors = []
                 }
             }
+            return true
+        } catch .resourceTemporarilyUnavailable where !blocking {
+            return false
+        } catch .wouldBlock where !blocking {
+            return false
+        } catch {
+            closeDescriptors()
+            descriptors = []
+            throw error
         }
-        try result.get()
     }
 }

@@ -16,18 +16,26 @@ enum SocketMessageIO {
     /// Bytes of control buffer that hold ``maximumDescriptorsPerMessage`` descriptors.
     static let controlCapacity = cxpcwire_cmsg_space(maximumDescriptorsPerMessage * MemoryLayout<CInt>.size)
 
-    /// `sendmsg(2)`: sends a prefix of `bytes`, with `descriptors` as `SCM_RIGHTS` when not empty.
+    /// `sendmsg(2)`: sends a prefix of `first` followed by `second` (gathered from both, so a
+    /// frame's header and envelope leave in one call without being copied together), with
+    /// `descriptors` as `SCM_RIGHTS` when not empty.
     ///
-    /// Returns how many bytes the kernel took (at least 1 when `bytes` is not empty). The kernel
-    /// duplicates the descriptors into the message; the caller still owns its own.
-    static func send(_ socket: CInt, bytes: UnsafeRawBufferPointer, descriptors: [CInt], flags: CInt = 0) throws(Errno) -> Int {
-        var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+    /// Returns how many bytes the kernel took (at least 1 when the buffers are not both empty). The
+    /// kernel duplicates the descriptors into the message; the caller still owns its own.
+    static func send(
+        _ socket: CInt, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+        descriptors: [CInt], flags: CInt = 0
+    ) throws(Errno) -> Int {
+        var vectors = (
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count))
+        let vectorCount = second.isEmpty ? 1 : 2
         let sendFlags = flags | cxpcwire_msg_nosignal()
         if descriptors.isEmpty {
-            return try withUnsafeMutablePointer(to: &vector) { (vector) throws(Errno) -> Int in
+            return try withUnsafeMutableBytes(of: &vectors) { (raw) throws(Errno) -> Int in
                 var message = msghdr()
-                message.msg_iov = vector
-                message.msg_iovlen = 1
+                message.msg_iov = raw.baseAddress?.assumingMemoryBound(to: iovec.self)
+                message.msg_iovlen = numericCast(vectorCount)
                 return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
             }
         }
@@ -36,10 +44,10 @@ enum SocketMessageIO {
         let control = UnsafeMutableRawPointer.allocate(byteCount: space, alignment: MemoryLayout<cmsghdr>.alignment)
         defer { control.deallocate() }
         control.initializeMemory(as: UInt8.self, repeating: 0, count: space)
-        return try withUnsafeMutablePointer(to: &vector) { (vector) throws(Errno) -> Int in
+        return try withUnsafeMutableBytes(of: &vectors) { (raw) throws(Errno) -> Int in
             var message = msghdr()
-            message.msg_iov = vector
-            message.msg_iovlen = 1
+            message.msg_iov = raw.baseAddress?.assumingMemoryBound(to: iovec.self)
+            message.msg_iovlen = numericCast(vectorCount)
             message.msg_control = control
             message.msg_controllen = numericCast(space)
             guard let header = cxpcwire_cmsg_firsthdr(&message) else { throw Errno.invalidArgument }
@@ -52,6 +60,11 @@ enum SocketMessageIO {
             }
             return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
         }
+    }
+
+    /// `sendmsg(2)` of a prefix of `bytes`; see ``send(_:_:_:descriptors:flags:)``.
+    static func send(_ socket: CInt, bytes: UnsafeRawBufferPointer, descriptors: [CInt], flags: CInt = 0) throws(Errno) -> Int {
+        try send(socket, bytes, descriptors: descriptors, flags: flags)
     }
 
     /// What one `recvmsg` returned.
