@@ -546,10 +546,14 @@ final class ConnectionCore: Sendable {
 /// What a request needs to be answered: the connection and the request's message id. When the
 /// last copy of the request goes away unanswered, the peer is told (a no-reply frame), so its
 /// `sendRequest` ends with ``XPCTransportError/noReply`` instead of waiting forever.
-final class ReplyContext: Sendable {
+///
+/// `@unchecked Sendable`: `replied`, its only mutable state, is read and written only with the
+/// connection's state lock (`core.state`) held, so that a request costs one allocation here.
+final class ReplyContext: @unchecked Sendable {
     let core: ConnectionCore
     let requestID: UInt64
-    private let replied = ConditionLock(false)
+    /// Guarded by `core.state`'s lock.
+    private var replied = false
 
     init(core: ConnectionCore, requestID: UInt64) {
         self.core = core
@@ -558,23 +562,24 @@ final class ReplyContext: Sendable {
 
     /// Sends the reply envelope, once.
     func reply(envelope: [UInt8], attachments: [XPCAttachment]) throws(XPCTransportError) {
-        let result = replied.withLock { replied -> Result<Void, XPCTransportError> in
-            guard !replied else { return .failure(.alreadyReplied) }
-            do throws(XPCTransportError) {
-                let frame = try OutgoingFrame.make(
-                    kind: .reply, replyID: requestID, envelope: envelope, attachments: attachments,
-                    maximumFrameSize: core.options.maximumFrameSize)
-                replied = true
-                try core.enqueue(frame)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
+        guard !core.state.withLock({ _ in replied }) else { throw .alreadyReplied }
+        // A frame that cannot be made leaves the request unanswered: a smaller reply may follow.
+        let frame = try OutgoingFrame.make(
+            kind: .reply, replyID: requestID, envelope: envelope, attachments: attachments,
+            maximumFrameSize: core.options.maximumFrameSize)
+        let claimed = core.state.withLock { _ -> Bool in
+            if replied { return false }
+            replied = true
+            return true
         }
-        try result.get()
+        guard claimed else {
+            frame.closeDescriptors()
+            throw .alreadyReplied
+        }
+        try core.enqueue(frame)
     }
 
     deinit {
-        if !replied.withLock({ $0 }) { core.sendNoReply(to: requestID) }
+        if !core.state.withLock({ _ in replied }) { core.sendNoReply(to: requestID) }
     }
 }
