@@ -124,9 +124,15 @@ final class ConnectionCore: Sendable {
     let target: Target
     let options: XPCConnection.Options
     let state: ConditionLock<State>
-    let events = DeliveryQueue<XPCConnection.Event> { event in
-        if case .message(let received) = event { received.closeAttachments() }
-    }
+    let events = DeliveryQueue<XPCConnection.Event>(
+        dispose: { event in
+            if case .message(let received) = event { received.closeAttachments() }
+        },
+        // Rejections are numbered, so that a server's workers report them in order.
+        sequenced: { event in
+            if case .rejected = event { return true }
+            return false
+        })
 
     init(target: Target, options: XPCConnection.Options) {
         self.target = target
