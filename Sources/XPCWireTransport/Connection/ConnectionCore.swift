@@ -336,6 +336,11 @@ final class ConnectionCore: Sendable {
 
     // MARK: - Writer thread
 
+    /// The socket send buffer each connection asks for: large enough that a frame of a megabyte
+    /// or two usually goes out in one non-blocking `sendmsg` from the sender, without waking the
+    /// writer thread. A limit, not an allocation; the kernel may grant less.
+    static let sendBufferSize = 2 << 20
+
     private func writerMain() {
         let socket: DescriptorHandle
         let credentials: Result<XPCPeerCredentials, Errno>
@@ -361,6 +366,7 @@ final class ConnectionCore: Sendable {
             }
         }
         // The writer thread holds `writing` until the hello is out, so senders queue behind it.
+        Platform.requestSendBuffer(socket.descriptor, size: Self.sendBufferSize)
         let proceed = state.withLock { state -> Bool in
             guard case .connecting = state.phase else { return false }
             state.phase = .ready(socket)
