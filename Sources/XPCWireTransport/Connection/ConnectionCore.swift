@@ -574,11 +574,18 @@ final class ReplyContext: @unchecked Sendable {
 
     /// Sends the reply envelope, once.
     func reply(envelope: [UInt8], attachments: [XPCAttachment]) throws(XPCTransportError) {
+        try reply(attachments: attachments) { () throws(XPCTransportError) in
+            try OutgoingFrame.make(
+                kind: .reply, replyID: requestID, envelope: envelope, attachments: attachments,
+                maximumFrameSize: core.options.maximumFrameSize)
+        }
+    }
+
+    /// Sends the reply frame `makeFrame` makes, once.
+    func reply(attachments: [XPCAttachment], makeFrame: () throws(XPCTransportError) -> OutgoingFrame) throws(XPCTransportError) {
         guard !core.state.withLock({ _ in replied }) else { throw .alreadyReplied }
         // A frame that cannot be made leaves the request unanswered: a smaller reply may follow.
-        let frame = try OutgoingFrame.make(
-            kind: .reply, replyID: requestID, envelope: envelope, attachments: attachments,
-            maximumFrameSize: core.options.maximumFrameSize)
+        let frame = try makeFrame()
         let claimed = core.state.withLock { _ -> Bool in
             if replied { return false }
             replied = true

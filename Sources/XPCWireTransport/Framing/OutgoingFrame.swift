@@ -1,18 +1,42 @@
 import SystemPackage
 import XPCWire
 
-/// A frame to send on a connection: the bytes to send, and duplicates of the
-/// descriptors to pass with its first byte, which the frame owns (SPEC §9.2.4).
+/// A frame to send on a connection: the envelope bytes, and duplicates of the descriptors to pass
+/// with its first byte, which the frame owns (SPEC §9.2.4).
+///
+/// A large envelope may come in pieces (``XPCSegmentedEnvelope``): its big data payloads are
+/// referenced rather than copied, and the pieces are gathered by `sendmsg` into the same bytes.
 struct OutgoingFrame: Sendable {
     var kind: FrameKind
     var replyID: UInt64
+    /// The envelope, less any detached payloads.
     var envelope: [UInt8]
+    /// Payloads that belong inside `envelope` at their offsets (which never decrease).
+    var detached: [(offset: Int, payload: [UInt8])] = []
     var descriptors: [CInt]
     /// Bytes of the frame already written to the socket.
     var sent = 0
 
+    init(kind: FrameKind, replyID: UInt64, envelope: [UInt8], descriptors: [CInt]) {
+        self.kind = kind
+        self.replyID = replyID
+        self.envelope = envelope
+        self.descriptors = descriptors
+    }
+
+    init(kind: FrameKind, replyID: UInt64, envelope: XPCSegmentedEnvelope, descriptors: [CInt]) {
+        self.kind = kind
+        self.replyID = replyID
+        self.envelope = envelope.bytes
+        self.detached = envelope.detached
+        self.descriptors = descriptors
+    }
+
+    /// The envelope's size.
+    var envelopeLength: Int { detached.reduce(envelope.count) { $0 + $1.payload.count } }
+
     /// The frame's size on the socket.
-    var frameSize: Int { FrameHeader.size + envelope.count }
+    var frameSize: Int { FrameHeader.size + envelopeLength }
 
     /// Closes the descriptors the frame owns (after sending them, or instead).
     func closeDescriptors() {
@@ -24,11 +48,26 @@ struct OutgoingFrame: Sendable {
     static func make(
         kind: FrameKind, replyID: UInt64 = 0, envelope: [UInt8], attachments: [XPCAttachment], maximumFrameSize: Int
     ) throws(XPCTransportError) -> OutgoingFrame {
+        let descriptors = try prepare(envelopeLength: envelope.count, attachments: attachments, maximumFrameSize: maximumFrameSize)
+        return OutgoingFrame(kind: kind, replyID: replyID, envelope: envelope, descriptors: descriptors)
+    }
+
+    /// ``make(kind:replyID:envelope:attachments:maximumFrameSize:)`` for an envelope in pieces.
+    static func make(
+        kind: FrameKind, replyID: UInt64 = 0, envelope: XPCSegmentedEnvelope, attachments: [XPCAttachment], maximumFrameSize: Int
+    ) throws(XPCTransportError) -> OutgoingFrame {
+        let descriptors = try prepare(envelopeLength: envelope.count, attachments: attachments, maximumFrameSize: maximumFrameSize)
+        return OutgoingFrame(kind: kind, replyID: replyID, envelope: envelope, descriptors: descriptors)
+    }
+
+    private static func prepare(
+        envelopeLength: Int, attachments: [XPCAttachment], maximumFrameSize: Int
+    ) throws(XPCTransportError) -> [CInt] {
         guard attachments.count <= SocketMessageIO.maximumDescriptorsPerMessage else {
             throw .tooManyAttachments(count: attachments.count, limit: SocketMessageIO.maximumDescriptorsPerMessage)
         }
-        let size = FrameHeader.size + envelope.count
-        guard size <= maximumFrameSize, envelope.count <= Int(UInt32.max) else {
+        let size = FrameHeader.size + envelopeLength
+        guard size <= maximumFrameSize, envelopeLength <= Int(UInt32.max) else {
             throw .frameTooLarge(size: size, limit: maximumFrameSize)
         }
         var descriptors: [CInt] = []
@@ -45,7 +84,7 @@ struct OutgoingFrame: Sendable {
                 throw .system(error, during: .duplicate)
             }
         }
-        return OutgoingFrame(kind: kind, replyID: replyID, envelope: envelope, descriptors: descriptors)
+        return descriptors
     }
 
     /// Writes what is left of the frame (``sent`` bytes of it are already on the socket) with
@@ -57,17 +96,23 @@ struct OutgoingFrame: Sendable {
     /// buffer is full, with ``sent`` telling how far it got, and the frame can be written on later.
     /// Returns `true` once the whole frame is sent. On error the frame's descriptors are closed.
     mutating func write(to socket: CInt, messageID: UInt64, blocking: Bool) throws(Errno) -> Bool {
-        let header = FrameHeader(kind: kind, envelopeLength: envelope.count, messageID: messageID, replyID: replyID)
-        let total = frameSize
+        let header = FrameHeader(kind: kind, envelopeLength: envelopeLength, messageID: messageID, replyID: replyID)
+        let total = FrameHeader.size + header.envelopeLength
         let flags = blocking ? 0 : Platform.dontWait
         do throws(Errno) {
             while sent < total {
                 let sent = self.sent
                 let descriptors = self.descriptors
+                let detached = self.detached
                 let result = withUnsafeTemporaryAllocation(byteCount: FrameHeader.size, alignment: 8) { headerBytes in
                     header.store(into: headerBytes)
                     return envelope.withUnsafeBytes { body in
                         Result { () throws(Errno) -> Int in
+                            if !detached.isEmpty {
+                                return try Self.sendPieces(
+                                    socket, header: UnsafeRawBufferPointer(headerBytes), body: body, detached: detached,
+                                    from: sent, descriptors: descriptors, flags: flags)
+                            }
                             if sent < FrameHeader.size {
                                 return try SocketMessageIO.send(
                                     socket, UnsafeRawBufferPointer(rebasing: headerBytes[sent...]), body,
@@ -95,6 +140,51 @@ struct OutgoingFrame: Sendable {
             closeDescriptors()
             descriptors = []
             throw error
+        }
+    }
+
+    /// One gathered `sendmsg` of the frame from byte `start` on: the header, then the envelope's
+    /// pieces with the detached payloads in their places.
+    private static func sendPieces(
+        _ socket: CInt, header: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer,
+        detached: [(offset: Int, payload: [UInt8])], from start: Int, descriptors: [CInt], flags: CInt
+    ) throws(Errno) -> Int {
+        try withPinned(detached, index: 0, pinned: []) { payloads in
+            var pieces: [UnsafeRawBufferPointer] = [header]
+            var offset = 0
+            for (index, payload) in payloads.enumerated() {
+                let end = min(max(detached[index].offset, offset), body.count)
+                pieces.append(UnsafeRawBufferPointer(rebasing: body[offset..<end]))
+                pieces.append(payload)
+                offset = end
+            }
+            pieces.append(UnsafeRawBufferPointer(rebasing: body[offset...]))
+            // Skip what is already sent.
+            var skip = start
+            var remaining: [UnsafeRawBufferPointer] = []
+            remaining.reserveCapacity(pieces.count)
+            for piece in pieces {
+                if skip >= piece.count {
+                    skip -= piece.count
+                    continue
+                }
+                remaining.append(UnsafeRawBufferPointer(rebasing: piece[skip...]))
+                skip = 0
+            }
+            return Result { () throws(Errno) -> Int in
+                try SocketMessageIO.send(socket, gathering: remaining.filter { !$0.isEmpty }, descriptors: descriptors, flags: flags)
+            }
+        }.get()
+    }
+
+    /// Runs `body` with the bytes of every detached payload pinned.
+    private static func withPinned<R>(
+        _ detached: [(offset: Int, payload: [UInt8])], index: Int, pinned: [UnsafeRawBufferPointer],
+        _ body: ([UnsafeRawBufferPointer]) -> R
+    ) -> R {
+        guard index < detached.count else { return body(pinned) }
+        return detached[index].payload.withUnsafeBytes { bytes in
+            withPinned(detached, index: index + 1, pinned: pinned + [bytes], body)
         }
     }
 }

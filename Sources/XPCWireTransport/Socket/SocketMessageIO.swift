@@ -30,36 +30,54 @@ enum SocketMessageIO {
             iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
             iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count))
         let vectorCount = second.isEmpty ? 1 : 2
-        let sendFlags = flags | cxpcwire_msg_nosignal()
-        if descriptors.isEmpty {
-            return try withUnsafeMutableBytes(of: &vectors) { (raw) throws(Errno) -> Int in
-                var message = msghdr()
-                message.msg_iov = raw.baseAddress?.assumingMemoryBound(to: iovec.self)
-                message.msg_iovlen = numericCast(vectorCount)
-                return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
+        return try withUnsafeMutableBytes(of: &vectors) { (raw) throws(Errno) -> Int in
+            try send(socket, vectors: raw.baseAddress?.assumingMemoryBound(to: iovec.self), count: vectorCount, descriptors: descriptors, flags: flags)
+        }
+    }
+
+    /// `sendmsg(2)` gathering from every buffer of `buffers` in order (at most
+    /// ``maximumGatheredBuffers``); see ``send(_:_:_:descriptors:flags:)``.
+    static func send(_ socket: CInt, gathering buffers: [UnsafeRawBufferPointer], descriptors: [CInt], flags: CInt = 0) throws(Errno) -> Int {
+        var vectors = buffers.prefix(maximumGatheredBuffers).map {
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
+        }
+        let count = vectors.count
+        return try vectors.withUnsafeMutableBufferPointer { vectors in
+            Result { () throws(Errno) -> Int in
+                try send(socket, vectors: vectors.baseAddress, count: count, descriptors: descriptors, flags: flags)
             }
+        }.get()
+    }
+
+    /// The most buffers one gathered `sendmsg` takes (well under every platform's `IOV_MAX`).
+    static let maximumGatheredBuffers = 64
+
+    private static func send(
+        _ socket: CInt, vectors: UnsafeMutablePointer<iovec>?, count vectorCount: Int, descriptors: [CInt], flags: CInt
+    ) throws(Errno) -> Int {
+        let sendFlags = flags | cxpcwire_msg_nosignal()
+        var message = msghdr()
+        message.msg_iov = vectors
+        message.msg_iovlen = numericCast(vectorCount)
+        if descriptors.isEmpty {
+            return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
         }
         let payloadLength = descriptors.count * MemoryLayout<CInt>.size
         let space = cxpcwire_cmsg_space(payloadLength)
         let control = UnsafeMutableRawPointer.allocate(byteCount: space, alignment: MemoryLayout<cmsghdr>.alignment)
         defer { control.deallocate() }
         control.initializeMemory(as: UInt8.self, repeating: 0, count: space)
-        return try withUnsafeMutableBytes(of: &vectors) { (raw) throws(Errno) -> Int in
-            var message = msghdr()
-            message.msg_iov = raw.baseAddress?.assumingMemoryBound(to: iovec.self)
-            message.msg_iovlen = numericCast(vectorCount)
-            message.msg_control = control
-            message.msg_controllen = numericCast(space)
-            guard let header = cxpcwire_cmsg_firsthdr(&message) else { throw Errno.invalidArgument }
-            header.pointee.cmsg_level = SOL_SOCKET
-            header.pointee.cmsg_type = cxpcwire_scm_rights()
-            header.pointee.cmsg_len = numericCast(cxpcwire_cmsg_len(payloadLength))
-            let data = UnsafeMutableRawPointer(cxpcwire_cmsg_data(header))
-            descriptors.withUnsafeBytes { raw in
-                if let base = raw.baseAddress { data.copyMemory(from: base, byteCount: payloadLength) }
-            }
-            return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
+        message.msg_control = control
+        message.msg_controllen = numericCast(space)
+        guard let header = cxpcwire_cmsg_firsthdr(&message) else { throw Errno.invalidArgument }
+        header.pointee.cmsg_level = SOL_SOCKET
+        header.pointee.cmsg_type = cxpcwire_scm_rights()
+        header.pointee.cmsg_len = numericCast(cxpcwire_cmsg_len(payloadLength))
+        let data = UnsafeMutableRawPointer(cxpcwire_cmsg_data(header))
+        descriptors.withUnsafeBytes { raw in
+            if let base = raw.baseAddress { data.copyMemory(from: base, byteCount: payloadLength) }
         }
+        return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
     }
 
     /// `sendmsg(2)` of a prefix of `bytes`; see ``send(_:_:_:descriptors:flags:)``.
