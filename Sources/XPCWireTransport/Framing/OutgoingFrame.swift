@@ -144,47 +144,40 @@ struct OutgoingFrame: Sendable {
     }
 
     /// One gathered `sendmsg` of the frame from byte `start` on: the header, then the envelope's
-    /// pieces with the detached payloads in their places.
+    /// pieces with the detached payloads in their places. No allocation: the piece list lives in
+    /// temporary (stack) storage.
     private static func sendPieces(
         _ socket: CInt, header: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer,
         detached: [(offset: Int, payload: [UInt8])], from start: Int, descriptors: [CInt], flags: CInt
     ) throws(Errno) -> Int {
-        try withPinned(detached, index: 0, pinned: []) { payloads in
-            var pieces: [UnsafeRawBufferPointer] = [header]
-            var offset = 0
-            for (index, payload) in payloads.enumerated() {
-                let end = min(max(detached[index].offset, offset), body.count)
-                pieces.append(UnsafeRawBufferPointer(rebasing: body[offset..<end]))
-                pieces.append(payload)
-                offset = end
-            }
-            pieces.append(UnsafeRawBufferPointer(rebasing: body[offset...]))
-            // Skip what is already sent.
-            var skip = start
-            var remaining: [UnsafeRawBufferPointer] = []
-            remaining.reserveCapacity(pieces.count)
-            for piece in pieces {
-                if skip >= piece.count {
-                    skip -= piece.count
-                    continue
+        let pieceCount = 2 * detached.count + 2
+        return try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer.self, capacity: pieceCount) { pieces in
+            withPinned(detached, index: 0, into: pieces) {
+                pieces[0] = header
+                var offset = 0
+                for index in detached.indices {
+                    let end = min(max(detached[index].offset, offset), body.count)
+                    pieces[1 + 2 * index] = UnsafeRawBufferPointer(rebasing: body[offset..<end])
+                    offset = end
                 }
-                remaining.append(UnsafeRawBufferPointer(rebasing: piece[skip...]))
-                skip = 0
-            }
-            return Result { () throws(Errno) -> Int in
-                try SocketMessageIO.send(socket, gathering: remaining.filter { !$0.isEmpty }, descriptors: descriptors, flags: flags)
+                pieces[pieceCount - 1] = UnsafeRawBufferPointer(rebasing: body[offset...])
+                return Result { () throws(Errno) -> Int in
+                    try SocketMessageIO.send(
+                        socket, gathering: UnsafeBufferPointer(pieces), skipping: start, descriptors: descriptors, flags: flags)
+                }
             }
         }.get()
     }
 
-    /// Runs `body` with the bytes of every detached payload pinned.
+    /// Runs `body` with the bytes of every detached payload pinned, payload `i` in `pieces[2 + 2i]`.
     private static func withPinned<R>(
-        _ detached: [(offset: Int, payload: [UInt8])], index: Int, pinned: [UnsafeRawBufferPointer],
-        _ body: ([UnsafeRawBufferPointer]) -> R
+        _ detached: [(offset: Int, payload: [UInt8])], index: Int, into pieces: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>,
+        _ body: () -> R
     ) -> R {
-        guard index < detached.count else { return body(pinned) }
+        guard index < detached.count else { return body() }
         return detached[index].payload.withUnsafeBytes { bytes in
-            withPinned(detached, index: index + 1, pinned: pinned + [bytes], body)
+            pieces[2 + 2 * index] = bytes
+            return withPinned(detached, index: index + 1, into: pieces, body)
         }
     }
 }

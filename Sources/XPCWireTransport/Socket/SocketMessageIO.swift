@@ -35,15 +35,27 @@ enum SocketMessageIO {
         }
     }
 
-    /// `sendmsg(2)` gathering from every buffer of `buffers` in order (at most
-    /// ``maximumGatheredBuffers``); see ``send(_:_:_:descriptors:flags:)``.
-    static func send(_ socket: CInt, gathering buffers: [UnsafeRawBufferPointer], descriptors: [CInt], flags: CInt = 0) throws(Errno) -> Int {
-        var vectors = buffers.prefix(maximumGatheredBuffers).map {
-            iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
-        }
-        let count = vectors.count
-        return try vectors.withUnsafeMutableBufferPointer { vectors in
-            Result { () throws(Errno) -> Int in
+    /// `sendmsg(2)` gathering from `pieces` in order, less their first `skipping` bytes (empty
+    /// pieces are left out; at most ``maximumGatheredBuffers`` are passed); see
+    /// ``send(_:_:_:descriptors:flags:)``. The `iovec`s live in temporary storage.
+    static func send(
+        _ socket: CInt, gathering pieces: UnsafeBufferPointer<UnsafeRawBufferPointer>, skipping: Int,
+        descriptors: [CInt], flags: CInt = 0
+    ) throws(Errno) -> Int {
+        try withUnsafeTemporaryAllocation(of: iovec.self, capacity: max(1, min(pieces.count, maximumGatheredBuffers))) { vectors in
+            var skip = skipping
+            var count = 0
+            for piece in pieces where count < vectors.count {
+                if skip >= piece.count {
+                    skip -= piece.count
+                    continue
+                }
+                let rest = UnsafeRawBufferPointer(rebasing: piece[skip...])
+                skip = 0
+                vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: rest.baseAddress), iov_len: rest.count)
+                count += 1
+            }
+            return Result { () throws(Errno) -> Int in
                 try send(socket, vectors: vectors.baseAddress, count: count, descriptors: descriptors, flags: flags)
             }
         }.get()
@@ -52,7 +64,8 @@ enum SocketMessageIO {
     /// The most buffers one gathered `sendmsg` takes (well under every platform's `IOV_MAX`).
     static let maximumGatheredBuffers = 64
 
-    private static func send(
+    /// `sendmsg(2)` of `count` prepared `iovec`s; see ``send(_:_:_:descriptors:flags:)``.
+    static func send(
         _ socket: CInt, vectors: UnsafeMutablePointer<iovec>?, count vectorCount: Int, descriptors: [CInt], flags: CInt
     ) throws(Errno) -> Int {
         let sendFlags = flags | cxpcwire_msg_nosignal()
