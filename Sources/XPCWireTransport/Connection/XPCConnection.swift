@@ -19,8 +19,10 @@ import XPCWire
 /// ```
 ///
 /// Each active connection uses two threads, a reader and a writer, so that no blocking system call
-/// runs on Swift concurrency's threads. Cancelling the connection, or releasing the last reference
-/// to it (``events`` holds one while it is iterated), stops them and closes the socket.
+/// runs on Swift concurrency's threads: a sender writes its own frame with a non-blocking
+/// `sendmsg` when nothing is queued before it, and leaves to the writer thread only what the
+/// socket cannot take at once. Cancelling the connection, or releasing the last reference to it
+/// (``events`` holds one while it is iterated), stops them and closes the socket.
 public final class XPCConnection: Sendable {
     /// How a connection reads and writes.
     public struct Options: Sendable {
