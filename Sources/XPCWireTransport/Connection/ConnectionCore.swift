@@ -365,8 +365,8 @@ final class ConnectionCore: Sendable {
                 return
             }
         }
-        // The writer thread holds `writing` until the hello is out, so senders queue behind it.
         Platform.requestSendBuffer(socket.descriptor, size: Self.sendBufferSize)
+        // The writer thread holds `writing` until the hello is out, so senders queue behind it.
         let proceed = state.withLock { state -> Bool in
             guard case .connecting = state.phase else { return false }
             state.phase = .ready(socket)
