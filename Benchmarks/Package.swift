@@ -38,6 +38,12 @@ let package = Package(
             path: "XPCWireBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Round trips through the transport in a plain process, for callgrind, strace and perf.
+        .executableTarget(
+            name: "TransportProfile",
+            dependencies: [.product(name: "XPCWireTransport", package: "XPCWire")],
+            path: "Sources/TransportProfile"
+        ),
         // Correctness check, exact allocation counts, and the BENCHMARKS.md writer.
         .executableTarget(
             name: "BenchmarkReport",

@@ -361,3 +361,57 @@ private func encodedBody(_ message: XPCMessage) throws -> [UInt8] {
         }
     }
 }
+
+/// The transport's segmented encoding (large data payloads referenced, not copied) must give the
+/// very bytes of `encode` once the pieces are put together.
+@Suite struct SegmentedEncodingTests {
+    private func blob(_ count: Int, _ seed: UInt8) -> XPCMessage {
+        .data((0..<count).map { UInt8(truncatingIfNeeded: $0) &+ seed })
+    }
+
+    private func reassembled(_ envelope: XPCSegmentedEnvelope) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var offset = 0
+        for (at, payload) in envelope.detached {
+            bytes += envelope.bytes[offset..<at]
+            bytes += payload
+            offset = at
+        }
+        bytes += envelope.bytes[offset...]
+        return bytes
+    }
+
+    @Test func piecesPutTogetherAreTheEnvelope() throws {
+        let many = XPCMessage.array(XPCArray((0..<12).map { blob(100 + $0, UInt8($0)) }))
+        let messages: [XPCMessage] = [
+            ["op": "store", "blob": blob(1 << 20, 1)],
+            ["small": blob(99, 2), "big": blob(100, 3), "exact": blob(100, 4), "n": 7],
+            ["nested": ["deeper": [blob(300, 5), "text", blob(10, 6)]], "tail": blob(500, 7)],
+            ["many": many, "after": blob(200, 8)],
+            ["none": "at all", "fd": .fd(slot: 0)],
+        ]
+        let encoder = XPCWireEncoder()
+        for message in messages {
+            let attachments: [XPCAttachment] = message["fd"] == nil ? [] : [.fd(FileDescriptor(rawValue: 0))]
+            let whole = try encoder.encode(message, attachments: attachments)
+            let pieces = try encoder.encodeSegmented(message, attachments: attachments, detachingDataOf: 100)
+            #expect(pieces.count == whole.count)
+            #expect(reassembled(pieces) == whole)
+            #expect(pieces.detached.count <= XPCSegmentedEnvelope.maximumDetached)
+            #expect(pieces.detached.allSatisfy { $0.payload.count >= 100 })
+        }
+        // Twelve large payloads: eight detached, the rest copied.
+        let pieces = try encoder.encodeSegmented(["many": many], attachments: [], detachingDataOf: 100)
+        #expect(pieces.detached.count == XPCSegmentedEnvelope.maximumDetached)
+    }
+
+    @Test func segmentedEncodingReportsTheSameErrors() {
+        let encoder = XPCWireEncoder()
+        #expect(throws: XPCWireEncodingError.attachmentsMismatch(slots: [.fd], attachments: [])) {
+            try encoder.encodeSegmented(["fd": .fd(slot: 0)], attachments: [], detachingDataOf: 1)
+        }
+        #expect(throws: (any Error).self) {
+            try encoder.encodeSegmented(["bad\u{0}key": 1], attachments: [], detachingDataOf: 1)
+        }
+    }
+}

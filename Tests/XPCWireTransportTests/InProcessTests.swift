@@ -90,6 +90,61 @@ extension TransportTests {
             await OpenDescriptors.expectNoLeak(from: baseline, "1,000 concurrent requests")
         }
 
+        /// Frames larger than the socket's send buffer leave part by the sender's own non-blocking
+        /// write and part by the writer thread; small requests carrying descriptors queue behind
+        /// them. Every reply must match its request, every descriptor must arrive with its frame.
+        @Test func framesLargerThanTheSocketBufferInterleaveWithSmallRequestsAndDescriptors() async throws {
+            let baseline = OpenDescriptors.count()
+            do {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let server = XPCServer(listener: listener) { received, _ in
+                defer { received.closeAttachments() }
+                var reply: XPCDictionary = ["n": received.message["n"] ?? .int64(-1)]
+                if case .data(let blob)? = received.message["blob"] {
+                    // Echoed, so the reply is as large as the request.
+                    reply["blob"] = .data(blob)
+                }
+                if case .fd(let descriptor)? = received.attachments.first {
+                    reply["fdIsOpen"] = .bool(fcntl(descriptor.rawValue, F_GETFD) >= 0)
+                }
+                return .dictionary(reply)
+            }
+            let serving = Task { await server.run() }
+            let connection = XPCConnection(endpoint: endpoint)
+            let (readEnd, writeEnd) = try makePipe()
+            defer {
+                try? readEnd.close()
+                try? writeEnd.close()
+            }
+            let size = 6 << 20
+            let results = try await withTimeout(60) {
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for n in 0..<12 {
+                        group.addTask {
+                            if n % 3 == 0 {
+                                let blob = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n) }
+                                let reply = try await connection.sendRequest(["n": .int64(Int64(n)), "blob": .data(blob)])
+                                return reply["n"]?.int64Value == Int64(n) && reply["blob"] == .data(blob)
+                            }
+                            let reply = try await connection.sendRequest(
+                                ["n": .int64(Int64(n)), "fd": .fd(slot: 0)], attachments: [.fd(readEnd)])
+                            return reply["n"]?.int64Value == Int64(n) && reply["fdIsOpen"] == .bool(true)
+                        }
+                    }
+                    var results: [Bool] = []
+                    for try await result in group { results.append(result) }
+                    return results
+                }
+            }
+            #expect(results.count == 12)
+            #expect(results.allSatisfy { $0 })
+            connection.cancel()
+            server.cancel()
+            await serving.value
+            }
+            await OpenDescriptors.expectNoLeak(from: baseline, "large frames with small ones")
+        }
+
         @Test func typedValuesTravelThroughTheCodableBridge() async throws {
             struct Sum: Codable, Sendable { var a: Int; var b: Int; var tag: UUID }
             struct Total: Codable, Sendable { var sum: Int; var tag: UUID }

@@ -43,9 +43,43 @@ struct WireWriter: MessagePackWriting {
     private let buffer: UnsafeMutableRawBufferPointer
     /// Bytes written so far, including any that did not fit.
     private(set) var position = 0
+    /// Data payloads of at least this size are recorded in `detached` instead of copied.
+    private var detachThreshold = Int.max
+    /// Detached payloads and the position each belongs at.
+    private(set) var detached: [(offset: Int, payload: [UInt8])] = []
 
     private init(buffer: UnsafeMutableRawBufferPointer) {
         self.buffer = buffer
+    }
+
+    /// Records `payload` to be inserted at the current position instead of copying it, when it
+    /// is large enough and fewer than ``XPCSegmentedEnvelope/maximumDetached`` are recorded.
+    @inline(__always)
+    mutating func detach(_ payload: [UInt8]) -> Bool {
+        guard payload.count >= detachThreshold, detached.count < XPCSegmentedEnvelope.maximumDetached else { return false }
+        detached.append((position, payload))
+        return true
+    }
+
+    /// As ``bytes(capacity:_:)``, detaching data payloads of at least `detachThreshold` bytes.
+    static func segments(
+        capacity: Int, detachThreshold: Int, _ write: (inout WireWriter) -> Void
+    ) -> (bytes: [UInt8], detached: [(offset: Int, payload: [UInt8])]) {
+        var capacity = max(capacity, 0)
+        while true {
+            var needed = 0
+            var detached: [(offset: Int, payload: [UInt8])] = []
+            let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
+                var writer = WireWriter(buffer: UnsafeMutableRawBufferPointer(buffer))
+                writer.detachThreshold = detachThreshold
+                write(&writer)
+                needed = writer.position
+                detached = writer.detached
+                initializedCount = min(writer.position, buffer.count)
+            }
+            if needed <= capacity { return (bytes, detached) }
+            capacity = needed
+        }
     }
 
     /// Runs `write` on a writer over a new array of `capacity` bytes and returns what it wrote.

@@ -52,20 +52,68 @@ public struct XPCWireEncoder: Sendable {
         return WireWriter.bytes(capacity: bodyLength) { writer in BodyEncoder.write(message, into: &writer) }
     }
 
+    /// Encodes a message into a complete envelope, as ``encode(_:attachments:)``, except that the
+    /// payloads of the first ``XPCSegmentedEnvelope/maximumDetached`` data values of at least
+    /// `threshold` bytes are not copied: they are referenced, for a transport that gathers the
+    /// pieces into one write (`sendmsg` with several buffers). The bytes on the wire are the same.
+    package func encodeSegmented(
+        _ message: XPCMessage, attachments: [XPCAttachment], detachingDataOf threshold: Int
+    ) throws(XPCWireEncodingError) -> XPCSegmentedEnvelope {
+        var body = BodyEncoder(maximumDepth: options.maximumDepth)
+        body.detachThreshold = max(threshold, 1)
+        let bodyLength = try body.measure(message)
+        let slots = try body.slotTable()
+        let matches = attachments.count == slots.count && zip(attachments, slots).allSatisfy { $0.kind == $1 }
+        guard matches else { throw .attachmentsMismatch(slots: slots, attachments: attachments.map(\.kind)) }
+        guard bodyLength <= Int(UInt32.max) else { throw .messageTooLarge(bodyLength: bodyLength) }
+        let total = WireFormat.headerSize + slots.count + bodyLength
+        let (bytes, detached) = WireWriter.segments(
+            capacity: total - body.detachedBytes, detachThreshold: body.detachThreshold
+        ) { writer in
+            Self.writeEnvelope(message, bodyLength: bodyLength, slots: slots, into: &writer)
+        }
+        return XPCSegmentedEnvelope(bytes: bytes, detached: detached, count: total)
+    }
+
     /// The 1.0 envelope of a measured message: header, slot table, body (SPEC §3.1), in one
     /// allocation of exactly its size.
     static func envelope(_ message: XPCMessage, bodyLength: Int, slots: [XPCSlotKind]) throws(XPCWireEncodingError) -> [UInt8] {
         guard bodyLength <= Int(UInt32.max) else { throw .messageTooLarge(bodyLength: bodyLength) }
         return WireWriter.bytes(capacity: WireFormat.headerSize + slots.count + bodyLength) { writer in
-            for byte in WireFormat.magic { writer.append(byte) }
-            writer.append(WireFormat.majorVersion)
-            writer.append(WireFormat.minorVersion)
-            writer.appendBigEndian(UInt16(0))  // flags
-            writer.appendBigEndian(UInt16(truncatingIfNeeded: slots.count))
-            writer.appendBigEndian(UInt32(truncatingIfNeeded: bodyLength))
-            for slot in slots { writer.append(slot.rawValue) }
-            BodyEncoder.write(message, into: &writer)
+            writeEnvelope(message, bodyLength: bodyLength, slots: slots, into: &writer)
         }
+    }
+
+    private static func writeEnvelope(_ message: XPCMessage, bodyLength: Int, slots: [XPCSlotKind], into writer: inout WireWriter) {
+        for byte in WireFormat.magic { writer.append(byte) }
+        writer.append(WireFormat.majorVersion)
+        writer.append(WireFormat.minorVersion)
+        writer.appendBigEndian(UInt16(0))  // flags
+        writer.appendBigEndian(UInt16(truncatingIfNeeded: slots.count))
+        writer.appendBigEndian(UInt32(truncatingIfNeeded: bodyLength))
+        for slot in slots { writer.append(slot.rawValue) }
+        BodyEncoder.write(message, into: &writer)
+    }
+}
+
+/// An envelope in pieces (``XPCWireEncoder/encodeSegmented(_:attachments:detachingDataOf:)``):
+/// `bytes`, with each detached payload inserted at its offset into `bytes` (in order; offsets
+/// never decrease), is the envelope.
+package struct XPCSegmentedEnvelope: Sendable {
+    /// The most payloads one envelope detaches; later large ones are copied into `bytes`.
+    package static let maximumDetached = 8
+
+    /// Everything but the detached payloads.
+    package var bytes: [UInt8]
+    /// The detached payloads and where in `bytes` each goes.
+    package var detached: [(offset: Int, payload: [UInt8])]
+    /// The whole envelope's size.
+    package var count: Int
+
+    package init(bytes: [UInt8], detached: [(offset: Int, payload: [UInt8])], count: Int) {
+        self.bytes = bytes
+        self.detached = detached
+        self.count = count
     }
 }
 
@@ -79,6 +127,12 @@ struct BodyEncoder {
     let maximumDepth: Int
     /// The kind each slot was first referenced as; `nil` for slots not referenced yet.
     var slots: [XPCSlotKind?] = []
+    /// Data payloads of at least this size are detached (up to
+    /// ``XPCSegmentedEnvelope/maximumDetached``), see ``WireWriter/segments(capacity:detachThreshold:_:)``.
+    var detachThreshold = Int.max
+    /// How many payloads, and how many bytes, the measure expects to be detached.
+    var detachedCount = 0
+    var detachedBytes = 0
 
     init(maximumDepth: Int) {
         self.maximumDepth = maximumDepth
@@ -112,6 +166,10 @@ struct BodyEncoder {
         case .string(let value): return Self.quickMeasure(value)
         case .data(let bytes):
             guard bytes.count <= Int(UInt32.max) else { return nil }
+            if bytes.count >= detachThreshold, detachedCount < XPCSegmentedEnvelope.maximumDetached {
+                detachedCount += 1
+                detachedBytes += bytes.count
+            }
             return WireSize.data(length: bytes.count)
         case .fd(let slot):
             return quickReference(slot, as: .fd) ? WireSize.slot : nil
@@ -269,7 +327,7 @@ struct BodyEncoder {
             writer.write(string: value)
         case .data(let bytes):
             writer.writeDataHeader(length: bytes.count)
-            writer.append(contentsOf: bytes)
+            if !writer.detach(bytes) { writer.append(contentsOf: bytes) }
         case .fd(let slot): writer.writeSlot(slot, type: WireFormat.extFD)
         case .uuid(let uuid): writer.writeUUID(uuid)
         case .date(let date): writer.writeDate(date)

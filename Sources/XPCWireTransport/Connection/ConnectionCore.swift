@@ -6,6 +6,11 @@ import XPCWire
 /// says hello and writes queued frames in order, and a reader thread that reads, checks and
 /// delivers frames (SPEC §9.2). Blocking system calls happen on these two threads only, never on
 /// Swift concurrency's cooperative threads.
+///
+/// Sending does not need the writer thread when the socket can take the frame: a sender that
+/// finds nothing queued and nobody writing writes the frame itself with a non-blocking
+/// `sendmsg` (``writeDirectly(_:id:on:)``), and hands the writer thread only what the socket
+/// could not take yet. Replies resume their `sendRequest` straight from the reader thread.
 final class ConnectionCore: Sendable {
     /// Where the socket comes from.
     enum Target: Sendable {
@@ -24,7 +29,17 @@ final class ConnectionCore: Sendable {
         case ended(XPCTransportError)
     }
 
-    typealias ReplyWaiter = CheckedContinuation<Result<XPCReceivedMessage, XPCTransportError>, Never>
+    typealias ReplyWaiter = UnsafeContinuation<Result<XPCReceivedMessage, XPCTransportError>, Never>
+
+    /// Who writes a frame just admitted (``State/admit(_:)``).
+    enum Route {
+        /// The sender, now, on this socket.
+        case direct(DescriptorHandle)
+        /// The writer thread; wake it if it may be waiting.
+        case queued(wakeWriter: Bool)
+        /// The writer thread, once the idle connection is activated.
+        case activate
+    }
 
     struct State {
         var phase = Phase.idle
@@ -35,8 +50,49 @@ final class ConnectionCore: Sendable {
         var outboundHead = 0
         var nextMessageID: UInt64 = 1
         var pending: [UInt64: ReplyWaiter] = [:]
+        /// Someone (a sender or the writer thread) is writing to the socket; everyone else queues.
+        var writing = false
+        /// The peer stopped reading (`EPIPE`, `ECONNRESET`): nothing more is written, and frames
+        /// wait in `outbound` until the reader reports how the connection ended.
+        var writesStopped = false
 
         var hasOutbound: Bool { outboundHead < outbound.count }
+
+        /// Whether the writer thread has a frame to write.
+        var writerHasWork: Bool { hasOutbound && !writing && !writesStopped }
+
+        /// Gives `frame` the next message id and decides who writes it: the caller directly, when
+        /// the socket is ready and nothing is queued or being written (then `writing` is now
+        /// theirs), or the writer thread, from the queue.
+        mutating func admit(_ frame: OutgoingFrame) -> (id: UInt64, route: Route) {
+            let id = nextMessageID
+            nextMessageID += 1
+            switch phase {
+            case .ready(let socket) where !writing && !writesStopped && !hasOutbound:
+                writing = true
+                return (id, .direct(socket))
+            case .idle:
+                outbound.append((frame, id))
+                return (id, .activate)
+            case .ready:
+                outbound.append((frame, id))
+                return (id, .queued(wakeWriter: writerHasWork))
+            case .connecting, .ended:
+                // The writer thread writes the queue once the hello is out.
+                outbound.append((frame, id))
+                return (id, .queued(wakeWriter: false))
+            }
+        }
+
+        /// Puts a partly written frame back at the head of the queue.
+        mutating func pushFrontOutbound(_ entry: (frame: OutgoingFrame, id: UInt64)) {
+            if outboundHead > 0 {
+                outboundHead -= 1
+                outbound[outboundHead] = entry
+            } else {
+                outbound.insert(entry, at: 0)
+            }
+        }
 
         var isEnded: Bool {
             if case .ended = phase { return true }
@@ -68,9 +124,15 @@ final class ConnectionCore: Sendable {
     let target: Target
     let options: XPCConnection.Options
     let state: ConditionLock<State>
-    let events = DeliveryQueue<XPCConnection.Event> { event in
-        if case .message(let received) = event { received.closeAttachments() }
-    }
+    let events = DeliveryQueue<XPCConnection.Event>(
+        dispose: { event in
+            if case .message(let received) = event { received.closeAttachments() }
+        },
+        // Rejections are numbered, so that a server's workers report them in order.
+        sequenced: { event in
+            if case .rejected = event { return true }
+            return false
+        })
 
     init(target: Target, options: XPCConnection.Options) {
         self.target = target
@@ -146,21 +208,80 @@ final class ConnectionCore: Sendable {
     /// Queues a frame, starting the connection if it is idle; returns its message id.
     @discardableResult
     func enqueue(_ frame: OutgoingFrame) throws(XPCTransportError) -> UInt64 {
-        let result = state.withLockThenBroadcast { state -> Result<(UInt64, Bool), XPCTransportError> in
+        let result = state.withLock { state -> Result<(id: UInt64, route: Route), XPCTransportError> in
             if case .ended(let error) = state.phase { return .failure(error) }
-            let id = state.nextMessageID
-            state.nextMessageID += 1
-            state.outbound.append((frame, id))
-            if case .idle = state.phase { return .success((id, true)) }
-            return .success((id, false))
+            return .success(state.admit(frame))
         }
         switch result {
-        case .success(let (id, needsActivation)):
-            if needsActivation { activate() }
+        case .success(let (id, route)):
+            dispatch(frame, id: id, route: route)
             return id
         case .failure(let error):
             frame.closeDescriptors()
             throw error
+        }
+    }
+
+    /// Carries out an admitted frame's route.
+    private func dispatch(_ frame: OutgoingFrame, id: UInt64, route: Route) {
+        switch route {
+        case .direct(let socket): writeDirectly(frame, id: id, on: socket)
+        case .queued(let wakeWriter): if wakeWriter { state.broadcast() }
+        case .activate: activate()
+        }
+    }
+
+    /// Writes `frame` from the calling thread (a sender that was given `writing`), then whatever
+    /// was queued behind it, each with a non-blocking `sendmsg`; whatever the socket cannot take
+    /// yet goes back to the head of the queue for the writer thread, which may block. Never
+    /// blocks, so it may run on Swift concurrency's threads.
+    private func writeDirectly(_ frame: OutgoingFrame, id: UInt64, on socket: DescriptorHandle) {
+        var frame = frame
+        var id = id
+        while true {
+            let complete: Bool
+            do throws(Errno) {
+                complete = try frame.write(to: socket.descriptor, messageID: id, blocking: false)
+            } catch .brokenPipe, .connectionReset {
+                // As on the writer thread: the reader reports how the connection ended.
+                state.withLock { state in
+                    state.writesStopped = true
+                    state.writing = false
+                }
+                return
+            } catch {
+                state.withLock { $0.writing = false }
+                end(.system(error, during: .send))
+                return
+            }
+            enum Next { case write(OutgoingFrame, UInt64), drop, done, wakeWriter }
+            let next = state.withLock { state -> Next in
+                if state.isEnded {
+                    state.writing = false
+                    return complete ? .done : .drop
+                }
+                if !complete {
+                    state.pushFrontOutbound((frame, id))
+                    state.writing = false
+                    return .wakeWriter
+                }
+                if let (queued, queuedID) = state.popOutbound() { return .write(queued, queuedID) }
+                state.writing = false
+                return .done
+            }
+            switch next {
+            case .write(let queued, let queuedID):
+                frame = queued
+                id = queuedID
+            case .drop:
+                frame.closeDescriptors()
+                return
+            case .done:
+                return
+            case .wakeWriter:
+                state.broadcast()
+                return
+            }
         }
     }
 
@@ -174,23 +295,23 @@ final class ConnectionCore: Sendable {
     func request(_ frame: OutgoingFrame) async -> Result<XPCReceivedMessage, XPCTransportError> {
         let token = RequestToken()
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: ReplyWaiter) in
-                let outcome = state.withLockThenBroadcast { state -> (XPCTransportError?, Bool) in
-                    if case .ended(let error) = state.phase { return (error, false) }
-                    if token.cancelled { return (.cancelled, false) }
-                    let id = state.nextMessageID
-                    state.nextMessageID += 1
-                    token.id = id
-                    state.pending[id] = continuation
-                    state.outbound.append((frame, id))
-                    if case .idle = state.phase { return (nil, true) }
-                    return (nil, false)
+            // Resumed exactly once: by whoever removes it from `pending` under the lock (the
+            // reader thread, `end`, or the cancellation handler), or here when never added.
+            await withUnsafeContinuation { (continuation: ReplyWaiter) in
+                let outcome = state.withLock { state -> Result<(id: UInt64, route: Route), XPCTransportError> in
+                    if case .ended(let error) = state.phase { return .failure(error) }
+                    if token.cancelled { return .failure(.cancelled) }
+                    let admitted = state.admit(frame)
+                    token.id = admitted.id
+                    state.pending[admitted.id] = continuation
+                    return .success(admitted)
                 }
-                if let error = outcome.0 {
+                switch outcome {
+                case .success(let (id, route)):
+                    dispatch(frame, id: id, route: route)
+                case .failure(let error):
                     frame.closeDescriptors()
                     continuation.resume(returning: .failure(error))
-                } else if outcome.1 {
-                    activate()
                 }
             }
         } onCancel: {
@@ -214,6 +335,11 @@ final class ConnectionCore: Sendable {
     }
 
     // MARK: - Writer thread
+
+    /// The socket send buffer each connection asks for: large enough that a frame of a megabyte
+    /// or two usually goes out in one non-blocking `sendmsg` from the sender, without waking the
+    /// writer thread. A limit, not an allocation; the kernel may grant less.
+    static let sendBufferSize = 2 << 20
 
     private func writerMain() {
         let socket: DescriptorHandle
@@ -239,26 +365,41 @@ final class ConnectionCore: Sendable {
                 return
             }
         }
+        Platform.requestSendBuffer(socket.descriptor, size: Self.sendBufferSize)
+        // The writer thread holds `writing` until the hello is out, so senders queue behind it.
         let proceed = state.withLock { state -> Bool in
             guard case .connecting = state.phase else { return false }
             state.phase = .ready(socket)
+            state.writing = true
             return true
         }
         guard proceed else { return }
         let reader = Thread { [self] in readerMain(socket) }
         reader.name = "XPCWire reader"
         reader.start()
-        do {
-            let hello = OutgoingFrame(kind: .hello, replyID: 0, envelope: Handshake.helloEnvelope, descriptors: [])
-            try hello.write(to: socket.descriptor, messageID: 0)
-            while let (frame, id) = state.wait(until: { $0.isEnded || $0.hasOutbound }, then: { $0.popOutbound() }) {
-                try frame.write(to: socket.descriptor, messageID: id)
+        do throws(Errno) {
+            var hello = OutgoingFrame(kind: .hello, replyID: 0, envelope: Handshake.helloEnvelope, descriptors: [])
+            _ = try hello.write(to: socket.descriptor, messageID: 0, blocking: true)
+            state.withLock { $0.writing = false }
+            while let (frame, id) = state.wait(until: { $0.isEnded || $0.writerHasWork }, then: { state -> (OutgoingFrame, UInt64)? in
+                guard !state.isEnded, let next = state.popOutbound() else { return nil }
+                state.writing = true
+                return next
+            }) {
+                var frame = frame
+                _ = try frame.write(to: socket.descriptor, messageID: id, blocking: true)
+                state.withLock { $0.writing = false }
             }
         } catch .brokenPipe, .connectionReset {
             // The peer is gone or stopped reading. The reader reaches its end of file after what
             // the peer did send, and reports precisely how the connection ended (SPEC §9.2.8).
+            state.withLock { state in
+                state.writesStopped = true
+                state.writing = false
+            }
             return
         } catch {
+            state.withLock { $0.writing = false }
             end(.system(error, during: .send))
         }
     }
@@ -417,10 +558,14 @@ final class ConnectionCore: Sendable {
 /// What a request needs to be answered: the connection and the request's message id. When the
 /// last copy of the request goes away unanswered, the peer is told (a no-reply frame), so its
 /// `sendRequest` ends with ``XPCTransportError/noReply`` instead of waiting forever.
-final class ReplyContext: Sendable {
+///
+/// `@unchecked Sendable`: `replied`, its only mutable state, is read and written only with the
+/// connection's state lock (`core.state`) held, so that a request costs one allocation here.
+final class ReplyContext: @unchecked Sendable {
     let core: ConnectionCore
     let requestID: UInt64
-    private let replied = ConditionLock(false)
+    /// Guarded by `core.state`'s lock.
+    private var replied = false
 
     init(core: ConnectionCore, requestID: UInt64) {
         self.core = core
@@ -429,23 +574,31 @@ final class ReplyContext: Sendable {
 
     /// Sends the reply envelope, once.
     func reply(envelope: [UInt8], attachments: [XPCAttachment]) throws(XPCTransportError) {
-        let result = replied.withLock { replied -> Result<Void, XPCTransportError> in
-            guard !replied else { return .failure(.alreadyReplied) }
-            do throws(XPCTransportError) {
-                let frame = try OutgoingFrame.make(
-                    kind: .reply, replyID: requestID, envelope: envelope, attachments: attachments,
-                    maximumFrameSize: core.options.maximumFrameSize)
-                replied = true
-                try core.enqueue(frame)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
+        try reply(attachments: attachments) { () throws(XPCTransportError) in
+            try OutgoingFrame.make(
+                kind: .reply, replyID: requestID, envelope: envelope, attachments: attachments,
+                maximumFrameSize: core.options.maximumFrameSize)
         }
-        try result.get()
+    }
+
+    /// Sends the reply frame `makeFrame` makes, once.
+    func reply(attachments: [XPCAttachment], makeFrame: () throws(XPCTransportError) -> OutgoingFrame) throws(XPCTransportError) {
+        guard !core.state.withLock({ _ in replied }) else { throw .alreadyReplied }
+        // A frame that cannot be made leaves the request unanswered: a smaller reply may follow.
+        let frame = try makeFrame()
+        let claimed = core.state.withLock { _ -> Bool in
+            if replied { return false }
+            replied = true
+            return true
+        }
+        guard claimed else {
+            frame.closeDescriptors()
+            throw .alreadyReplied
+        }
+        try core.enqueue(frame)
     }
 
     deinit {
-        if !replied.withLock({ $0 }) { core.sendNoReply(to: requestID) }
+        if !core.state.withLock({ _ in replied }) { core.sendNoReply(to: requestID) }
     }
 }

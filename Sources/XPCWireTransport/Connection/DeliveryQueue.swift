@@ -1,18 +1,29 @@
-/// A single-consumer queue from the transport's threads to an `async` iterator.
+/// A queue from the transport's threads to `async` consumers: one consumer through ``next()``,
+/// or several at once through ``nextShared()`` (``XPCServer``'s workers).
 ///
 /// Unlike `AsyncStream` it knows what is still buffered when it ends, so it can release what those
 /// elements own (close their descriptors, cancel their connections), and it lets a producer thread
-/// wait for room, which is how a connection stops reading when nobody consumes its events.
+/// wait for room, which is how a connection stops reading when nobody consumes its events. A push
+/// with a consumer waiting resumes that consumer with the element directly.
 final class DeliveryQueue<Element: Sendable>: Sendable {
+    /// An element as a consumer takes it: with its place among the ``sequenced`` elements.
+    typealias Taken = (element: Element, ordinal: UInt64?)
+    typealias Waiter = UnsafeContinuation<Taken?, Never>
+
     private struct State {
         /// Delivered slots are set to `nil` at once: a delivered element must not stay referenced
         /// (a request's reply context refers back to the connection).
         var buffer: [Element?] = []
         var head = 0
-        var waiter: CheckedContinuation<Element?, Never>?
-        var waiterID: UInt64 = 0
+        /// Suspended consumers, first come first served. Each is resumed exactly once: by
+        /// whoever takes it out of here under the lock (a push, finish, resume, a newer
+        /// single consumer, or the cancellation handler).
+        var waiters: [(id: UInt64, continuation: Waiter)] = []
+        var nextWaiterID: UInt64 = 0
         var finished = false
         var suspensions = 0
+        /// The next ordinal for a ``DeliveryQueue/sequenced`` element.
+        var nextOrdinal: UInt64 = 0
 
         var count: Int { buffer.count - head }
 
@@ -30,14 +41,41 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
             }
             return element
         }
+
+        /// Numbers `element` if it is sequenced.
+        mutating func taken(_ element: Element, sequenced: (Element) -> Bool) -> Taken {
+            guard sequenced(element) else { return (element, nil) }
+            defer { nextOrdinal += 1 }
+            return (element, nextOrdinal)
+        }
+
+        /// Hands buffered elements to waiting consumers while delivery is not suspended, and
+        /// `nil` to the rest once the queue is finished and drained. Returns the resumptions to
+        /// make after unlocking.
+        mutating func deliverToWaiters(sequenced: (Element) -> Bool) -> [(Waiter, Taken?)] {
+            guard suspensions == 0, !waiters.isEmpty else { return [] }
+            var resumptions: [(Waiter, Taken?)] = []
+            while !waiters.isEmpty, let element = popFirst() {
+                resumptions.append((waiters.removeFirst().continuation, taken(element, sequenced: sequenced)))
+            }
+            if finished, count == 0 {
+                for waiter in waiters { resumptions.append((waiter.continuation, nil)) }
+                waiters = []
+            }
+            return resumptions
+        }
     }
 
     private let state = ConditionLock(State())
     private let dispose: @Sendable (Element) -> Void
+    private let sequenced: @Sendable (Element) -> Bool
 
-    /// `dispose` releases an element that will never be delivered.
-    init(dispose: @escaping @Sendable (Element) -> Void) {
+    /// `dispose` releases an element that will never be delivered; `sequenced` picks the
+    /// elements that ``nextShared()`` numbers 0, 1, 2, … in queue order, so that concurrent
+    /// consumers can still handle those in order.
+    init(dispose: @escaping @Sendable (Element) -> Void, sequenced: @escaping @Sendable (Element) -> Bool = { _ in false }) {
         self.dispose = dispose
+        self.sequenced = sequenced
     }
 
     deinit {
@@ -51,49 +89,50 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
     /// Adds an element; after ``finish(discardingBuffered:)`` it is disposed instead.
     func push(_ element: Element) {
-        let (accepted, resumed): (Bool, CheckedContinuation<Element?, Never>?) = state.withLockThenBroadcast { state in
+        let sequenced = self.sequenced
+        let (accepted, resumed): (Bool, (Waiter, Taken)?) = state.withLockThenBroadcast { state in
             guard !state.finished else { return (false, nil) }
-            if state.suspensions == 0, state.count == 0, let waiter = state.waiter {
-                state.waiter = nil
-                return (true, waiter)
+            if state.suspensions == 0, state.count == 0, !state.waiters.isEmpty {
+                let waiter = state.waiters.removeFirst().continuation
+                return (true, (waiter, state.taken(element, sequenced: sequenced)))
             }
             state.buffer.append(element)
             return (true, nil)
         }
         if !accepted { dispose(element) }
-        resumed?.resume(returning: element)
+        if let (waiter, taken) = resumed { waiter.resume(returning: taken) }
     }
 
     /// Ends the queue: buffered elements are still delivered, unless `discardingBuffered`, in
     /// which case they are disposed; `last` (if any) is delivered after them, then `nil`.
     func finish(discardingBuffered: Bool = false, last: Element? = nil) {
-        let (accepted, discarded, resumed, element): (Bool, [Element], CheckedContinuation<Element?, Never>?, Element?) =
-            state.withLockThenBroadcast { state in
-                guard !state.finished else { return (false, [], nil, nil) }
-                state.finished = true
-                var discarded: [Element] = []
-                if discardingBuffered {
-                    while let element = state.popFirst() { discarded.append(element) }
-                }
-                if let last { state.buffer.append(last) }
-                guard state.suspensions == 0, let waiter = state.waiter else { return (true, discarded, nil, nil) }
-                state.waiter = nil
-                return (true, discarded, waiter, state.popFirst())
+        let sequenced = self.sequenced
+        let (accepted, discarded, resumptions): (Bool, [Element], [(Waiter, Taken?)]) = state.withLockThenBroadcast { state in
+            guard !state.finished else { return (false, [], []) }
+            state.finished = true
+            var discarded: [Element] = []
+            if discardingBuffered {
+                while let element = state.popFirst() { discarded.append(element) }
             }
+            if let last { state.buffer.append(last) }
+            return (true, discarded, state.deliverToWaiters(sequenced: sequenced))
+        }
         discarded.forEach(dispose)
         if !accepted, let last { dispose(last) }
-        resumed?.resume(returning: element)
+        for (waiter, taken) in resumptions { waiter.resume(returning: taken) }
     }
 
     /// Disposes every buffered element, finished or not; later pushes are disposed too.
     func discardAll() {
-        let discarded = state.withLockThenBroadcast { state -> [Element] in
+        let (discarded, waiters) = state.withLockThenBroadcast { state -> ([Element], [Waiter]) in
             state.finished = true
             var discarded: [Element] = []
             while let element = state.popFirst() { discarded.append(element) }
-            return discarded
+            defer { state.waiters = [] }
+            return (discarded, state.waiters.map(\.continuation))
         }
         discarded.forEach(dispose)
+        for waiter in waiters { waiter.resume(returning: nil) }
     }
 
     /// Holds back delivery until a matching ``resumeDelivery()``.
@@ -103,21 +142,13 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
     /// Undoes one ``suspendDelivery()``; `false` when there was none to undo.
     func resumeDelivery() -> Bool {
-        let (balanced, resumed, element): (Bool, CheckedContinuation<Element?, Never>?, Element?) = state.withLockThenBroadcast { state in
-            guard state.suspensions > 0 else { return (false, nil, nil) }
+        let sequenced = self.sequenced
+        let (balanced, resumptions): (Bool, [(Waiter, Taken?)]) = state.withLockThenBroadcast { state in
+            guard state.suspensions > 0 else { return (false, []) }
             state.suspensions -= 1
-            guard state.suspensions == 0, let waiter = state.waiter else { return (true, nil, nil) }
-            if let element = state.popFirst() {
-                state.waiter = nil
-                return (true, waiter, element)
-            }
-            if state.finished {
-                state.waiter = nil
-                return (true, waiter, nil)
-            }
-            return (true, nil, nil)
+            return (true, state.deliverToWaiters(sequenced: sequenced))
         }
-        resumed?.resume(returning: element)
+        for (waiter, taken) in resumptions { waiter.resume(returning: taken) }
         return balanced
     }
 
@@ -128,32 +159,48 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     }
 
     /// The next element, or `nil` once the queue is finished and drained (or the task cancelled).
+    /// For one consumer at a time: a consumer that starts waiting ends any other that waits.
     func next() async -> Element? {
+        await take(shared: false)?.element
+    }
+
+    /// The next element and, for a sequenced one, its ordinal; `nil` once the queue is finished
+    /// and drained (or the task cancelled). Any number of consumers may wait at once; each
+    /// element goes to one of them, the longest waiting first.
+    func nextShared() async -> Taken? {
+        await take(shared: true)
+    }
+
+    private func take(shared: Bool) async -> Taken? {
+        let sequenced = self.sequenced
         let id = state.withLock { state -> UInt64 in
-            state.waiterID += 1
-            return state.waiterID
+            state.nextWaiterID += 1
+            return state.nextWaiterID
         }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
-                let immediate: (Bool, Element?) = state.withLockThenBroadcast { state in
-                    if Task.isCancelled { return (true, nil) }
-                    if state.suspensions == 0, let element = state.popFirst() { return (true, element) }
-                    if state.finished, state.count == 0 { return (true, nil) }
-                    if let previous = state.waiter {
-                        // A second concurrent consumer: the earlier one ends.
-                        previous.resume(returning: nil)
+            await withUnsafeContinuation { (continuation: Waiter) in
+                let (immediate, ended): ((Bool, Taken?), [Waiter]) = state.withLockThenBroadcast { state in
+                    if Task.isCancelled { return ((true, nil), []) }
+                    if state.suspensions == 0, let element = state.popFirst() {
+                        return ((true, state.taken(element, sequenced: sequenced)), [])
                     }
-                    state.waiter = continuation
-                    state.waiterID = id
-                    return (false, nil)
+                    if state.finished, state.count == 0 { return ((true, nil), []) }
+                    var ended: [Waiter] = []
+                    if !shared {
+                        // A second concurrent consumer: the earlier ones end.
+                        ended = state.waiters.map(\.continuation)
+                        state.waiters = []
+                    }
+                    state.waiters.append((id, continuation))
+                    return ((false, nil), ended)
                 }
+                for waiter in ended { waiter.resume(returning: nil) }
                 if immediate.0 { continuation.resume(returning: immediate.1) }
             }
         } onCancel: {
-            let waiter: CheckedContinuation<Element?, Never>? = state.withLock { state in
-                guard state.waiterID == id, let waiter = state.waiter else { return nil }
-                state.waiter = nil
-                return waiter
+            let waiter: Waiter? = state.withLock { state in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index).continuation
             }
             waiter?.resume(returning: nil)
         }

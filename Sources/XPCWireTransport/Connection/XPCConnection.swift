@@ -19,8 +19,10 @@ import XPCWire
 /// ```
 ///
 /// Each active connection uses two threads, a reader and a writer, so that no blocking system call
-/// runs on Swift concurrency's threads. Cancelling the connection, or releasing the last reference
-/// to it (``events`` holds one while it is iterated), stops them and closes the socket.
+/// runs on Swift concurrency's threads: a sender writes its own frame with a non-blocking
+/// `sendmsg` when nothing is queued before it, and leaves to the writer thread only what the
+/// socket cannot take at once. Cancelling the connection, or releasing the last reference to it
+/// (``events`` holds one while it is iterated), stops them and closes the socket.
 public final class XPCConnection: Sendable {
     /// How a connection reads and writes.
     public struct Options: Sendable {
@@ -143,8 +145,10 @@ public final class XPCConnection: Sendable {
     /// - Throws: encoding errors, ``XPCTransportError/tooManyAttachments(count:limit:)``,
     ///   ``XPCTransportError/frameTooLarge(size:limit:)``, or the error that ended the connection.
     public func send(_ message: XPCMessage, attachments: [XPCAttachment] = []) throws(XPCTransportError) {
-        let envelope = try Self.encode(message, attachments: attachments)
-        try sendEnvelope(envelope, attachments: attachments, kind: .message)
+        let envelope = try Self.encodeSegmented(message, attachments: attachments)
+        let frame = try OutgoingFrame.make(
+            kind: .message, envelope: envelope, attachments: attachments, maximumFrameSize: core.options.maximumFrameSize)
+        try core.enqueue(frame)
     }
 
     /// Sends a request and returns the reply's message (a dictionary, SPEC §9.2.4).
@@ -166,8 +170,10 @@ public final class XPCConnection: Sendable {
     public func sendRequestReceivingAttachments(
         _ message: XPCMessage, attachments: [XPCAttachment] = []
     ) async throws(XPCTransportError) -> XPCReceivedMessage {
-        let envelope = try Self.encode(message, attachments: attachments)
-        return try await sendRequestEnvelope(envelope, attachments: attachments)
+        let envelope = try Self.encodeSegmented(message, attachments: attachments)
+        let frame = try OutgoingFrame.make(
+            kind: .request, envelope: envelope, attachments: attachments, maximumFrameSize: core.options.maximumFrameSize)
+        return try await core.request(frame).get()
     }
 
     /// Holds back delivery of events until a matching ``resume()``; after
@@ -192,6 +198,19 @@ public final class XPCConnection: Sendable {
     }
 
     // MARK: - Shared by the typed variants
+
+    /// Data payloads at least this large are sent from the message's own storage (gathered by
+    /// `sendmsg`) instead of being copied into the envelope.
+    static let detachedDataThreshold = 64 << 10
+
+    /// The envelope of `message`, its large data payloads referenced rather than copied.
+    static func encodeSegmented(_ message: XPCMessage, attachments: [XPCAttachment]) throws(XPCTransportError) -> XPCSegmentedEnvelope {
+        do {
+            return try XPCWireEncoder().encodeSegmented(message, attachments: attachments, detachingDataOf: detachedDataThreshold)
+        } catch {
+            throw .encodingFailed(error)
+        }
+    }
 
     static func encode(_ message: XPCMessage, attachments: [XPCAttachment]) throws(XPCTransportError) -> [UInt8] {
         do {

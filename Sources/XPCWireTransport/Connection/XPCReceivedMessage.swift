@@ -46,13 +46,12 @@ public struct XPCReceivedMessage: Sendable {
     public func reply(_ reply: XPCMessage, attachments: [XPCAttachment] = []) throws(XPCTransportError) {
         guard let replyContext else { throw .replyNotExpected }
         guard case .dictionary = reply else { throw .replyNotDictionary(reply.kind) }
-        let envelope: [UInt8]
-        do {
-            envelope = try XPCWireEncoder().encode(reply, attachments: attachments)
-        } catch {
-            throw .encodingFailed(error)
+        let envelope = try XPCConnection.encodeSegmented(reply, attachments: attachments)
+        try replyContext.reply(attachments: attachments) { () throws(XPCTransportError) in
+            try OutgoingFrame.make(
+                kind: .reply, replyID: replyContext.requestID, envelope: envelope, attachments: attachments,
+                maximumFrameSize: replyContext.core.options.maximumFrameSize)
         }
-        try replyContext.reply(envelope: envelope, attachments: attachments)
     }
 
     /// Closes every attachment's descriptor (`close(2)`). Call it once, when you keep none of them.

@@ -48,6 +48,16 @@ struct FrameHeader: Hashable, Sendable {
         Self.appendBigEndian(replyID, to: &bytes)
     }
 
+    /// Stores the header's 24 bytes at the start of `buffer`, which has room for them.
+    func store(into buffer: UnsafeMutableRawBufferPointer) {
+        buffer.storeBytes(of: kind.rawValue, toByteOffset: 0, as: UInt8.self)
+        buffer.storeBytes(of: 0, toByteOffset: 1, as: UInt8.self)
+        buffer.storeBytes(of: 0, toByteOffset: 2, as: UInt16.self)
+        buffer.storeBytes(of: UInt32(truncatingIfNeeded: envelopeLength).bigEndian, toByteOffset: 4, as: UInt32.self)
+        buffer.storeBytes(of: messageID.bigEndian, toByteOffset: 8, as: UInt64.self)
+        buffer.storeBytes(of: replyID.bigEndian, toByteOffset: 16, as: UInt64.self)
+    }
+
     /// Reads a header from its 24 bytes, checking the kind and the zero bytes.
     init(parsing bytes: UnsafeRawBufferPointer) throws(XPCTransportError) {
         guard bytes.count >= Self.size else { throw .peerClosedMidFrame(receivedBytes: bytes.count, frameSize: nil) }

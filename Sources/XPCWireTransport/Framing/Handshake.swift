@@ -16,7 +16,7 @@ enum Handshake {
         }
         guard frame.descriptors.isEmpty else { throw .protocolViolation(.descriptorsWithHello) }
         let envelope = frame.envelope
-        guard envelope.count >= 6, envelope.starts(with: [0x58, 0x50, 0x43, 0x57]) else {
+        guard envelope.count >= 6, envelope[0] == 0x58, envelope[1] == 0x50, envelope[2] == 0x43, envelope[3] == 0x57 else {
             throw .protocolViolation(.malformedHello)
         }
         let version = XPCWireVersion(major: envelope[4], minor: envelope[5])

@@ -131,6 +131,16 @@ enum Platform {
     }
 
     /// `fstat(2)`: whether `descriptor` is a socket.
+    /// `setsockopt(SO_SNDBUF)` to at least `size` bytes, best effort: the kernel caps the value
+    /// (`net.core.wmem_max` on Linux), and a smaller buffer only means more, shorter writes.
+    static func requestSendBuffer(_ descriptor: CInt, size: Int) {
+        var current: CInt = 0
+        var length = socklen_t(MemoryLayout<CInt>.size)
+        if getsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &current, &length) == 0, Int(current) >= size { return }
+        var wanted = CInt(clamping: size)
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &wanted, socklen_t(MemoryLayout<CInt>.size))
+    }
+
     static func isSocket(_ descriptor: CInt) -> Bool {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return false }

@@ -3,8 +3,9 @@ import XPCWire
 /// Serves a listener: accepts its connections and hands every incoming message to a handler,
 /// concurrently.
 ///
-/// The handler runs in a task per message, up to ``maximumConcurrentMessagesPerConnection`` at a
-/// time on each connection (more wait, and the connection stops reading when its buffer fills).
+/// Handlers run concurrently, up to ``maximumConcurrentMessagesPerConnection`` at a time on each
+/// connection (more wait, and the connection stops reading when its buffer fills), on worker
+/// tasks of the server's ``run()`` that each connection keeps while it is up.
 /// For a request, the dictionary the handler returns is the reply; a handler that returns `nil`
 /// or throws without having replied itself sends none, and the requester gets
 /// ``XPCTransportError/noReply``.
@@ -24,8 +25,9 @@ public final class XPCServer: Sendable {
     /// Handles one message; for a request, returns the reply (or replies itself and returns `nil`).
     /// The second argument is the connection the message came on, for sending back to the peer.
     public typealias Handler = @Sendable (XPCReceivedMessage, XPCConnection) async throws -> XPCMessage?
-    /// Told of each message the connection's ``XPCMessageSchemas`` rejected (SPEC §9.2.9), on the
-    /// connection's serving task, in order with its messages; keep it short.
+    /// Told of each message the connection's ``XPCMessageSchemas`` rejected (SPEC §9.2.9), on one
+    /// of the connection's serving tasks, one call at a time and in the order the peer sent them;
+    /// keep it short.
     public typealias RejectionHandler = @Sendable (XPCMessageRejection, XPCConnection) -> Void
 
     /// The listener served.
@@ -86,34 +88,126 @@ public final class XPCServer: Sendable {
         for connection in active { connection.cancel() }
     }
 
+    /// Serves one connection with worker tasks that take its events themselves (the reader
+    /// thread resumes a waiting worker with the message, which then runs the handler: no task is
+    /// created per message and no serving loop stands in between). A worker that takes the last
+    /// idle place asks for one more, up to ``maximumConcurrentMessagesPerConnection``.
     private func serve(_ connection: XPCConnection) async {
         let key = ObjectIdentifier(connection)
         connections.withLock { $0[key] = connection }
         defer { connections.withLock { _ = $0.removeValue(forKey: key) } }
-        let handler = self.handler
+        let (spawnRequests, spawner) = AsyncStream<Void>.makeStream()
+        let context = ServingContext(
+            connection: connection, handler: handler, rejectionHandler: rejectionHandler,
+            maximumWorkers: maximumConcurrentMessagesPerConnection, spawner: spawner)
         await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for await event in connection.events {
-                let received: XPCReceivedMessage
-                switch event {
-                case .message(let message):
-                    received = message
-                case .rejected(let rejection):
-                    rejectionHandler?(rejection, connection)
-                    continue
-                case .error:
-                    return
-                }
-                if running >= maximumConcurrentMessagesPerConnection {
-                    await group.next()
-                    running -= 1
-                }
-                running += 1
-                group.addTask {
-                    guard let reply = try? await handler(received, connection) else { return }
-                    if received.expectsReply { try? received.reply(reply) }
-                }
+            group.addTask { await context.work() }
+            for await _ in spawnRequests {
+                group.addTask { await context.work() }
             }
+        }
+    }
+}
+
+/// One served connection: its handlers, its worker count and the order of its rejections.
+private final class ServingContext: Sendable {
+    struct Workers {
+        var total = 1
+        var idle = 0
+    }
+
+    let connection: XPCConnection
+    let handler: XPCServer.Handler
+    let rejectionHandler: XPCServer.RejectionHandler?
+    let maximumWorkers: Int
+    let spawner: AsyncStream<Void>.Continuation
+    let workers = ConditionLock(Workers())
+    let rejections = RejectionGate()
+
+    init(
+        connection: XPCConnection, handler: @escaping XPCServer.Handler, rejectionHandler: XPCServer.RejectionHandler?,
+        maximumWorkers: Int, spawner: AsyncStream<Void>.Continuation
+    ) {
+        self.connection = connection
+        self.handler = handler
+        self.rejectionHandler = rejectionHandler
+        self.maximumWorkers = maximumWorkers
+        self.spawner = spawner
+    }
+
+    /// A worker: takes events until the connection ends (or the task is cancelled).
+    func work() async {
+        let events = connection.core.events
+        while true {
+            workers.withLock { $0.idle += 1 }
+            let taken = await events.nextShared()
+            let spawn = workers.withLock { workers -> Bool in
+                workers.idle -= 1
+                guard taken != nil, workers.idle == 0, workers.total < maximumWorkers else { return false }
+                workers.total += 1
+                return true
+            }
+            if spawn { spawner.yield() }
+            guard let (event, ordinal) = taken else {
+                spawner.finish()
+                return
+            }
+            switch event {
+            case .message(let received):
+                await handle(received)
+            case .rejected(let rejection):
+                if let rejectionHandler {
+                    rejections.deliver(rejection, ordinal: ordinal) { rejectionHandler($0, connection) }
+                }
+            case .error:
+                spawner.finish()
+                return
+            }
+        }
+    }
+
+    private func handle(_ received: XPCReceivedMessage) async {
+        guard let reply = try? await handler(received, connection) else { return }
+        if received.expectsReply { try? received.reply(reply) }
+    }
+}
+
+/// Calls the rejection handler for a connection's rejections one at a time and in the order the
+/// connection delivered them, whichever worker took each: a worker that finds nobody calling
+/// calls for every rejection that is next in line, including those other workers leave meanwhile.
+private final class RejectionGate: Sendable {
+    struct State {
+        var next: UInt64 = 0
+        var waiting: [UInt64: XPCMessageRejection] = [:]
+        var calling = false
+    }
+
+    let state = ConditionLock(State())
+
+    func deliver(_ rejection: XPCMessageRejection, ordinal: UInt64?, to call: (XPCMessageRejection) -> Void) {
+        guard let ordinal else {
+            call(rejection)
+            return
+        }
+        let first = state.withLock { state -> Bool in
+            state.waiting[ordinal] = rejection
+            if state.calling { return false }
+            state.calling = true
+            return true
+        }
+        guard first else { return }
+        while true {
+            let ready = state.withLock { state -> [XPCMessageRejection] in
+                var ready: [XPCMessageRejection] = []
+                while let next = state.waiting.removeValue(forKey: state.next) {
+                    ready.append(next)
+                    state.next += 1
+                }
+                if ready.isEmpty { state.calling = false }
+                return ready
+            }
+            if ready.isEmpty { return }
+            ready.forEach(call)
         }
     }
 }

@@ -16,42 +16,86 @@ enum SocketMessageIO {
     /// Bytes of control buffer that hold ``maximumDescriptorsPerMessage`` descriptors.
     static let controlCapacity = cxpcwire_cmsg_space(maximumDescriptorsPerMessage * MemoryLayout<CInt>.size)
 
-    /// `sendmsg(2)`: sends a prefix of `bytes`, with `descriptors` as `SCM_RIGHTS` when not empty.
+    /// `sendmsg(2)`: sends a prefix of `first` followed by `second` (gathered from both, so a
+    /// frame's header and envelope leave in one call without being copied together), with
+    /// `descriptors` as `SCM_RIGHTS` when not empty.
     ///
-    /// Returns how many bytes the kernel took (at least 1 when `bytes` is not empty). The kernel
-    /// duplicates the descriptors into the message; the caller still owns its own.
-    static func send(_ socket: CInt, bytes: UnsafeRawBufferPointer, descriptors: [CInt], flags: CInt = 0) throws(Errno) -> Int {
-        var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
-        let sendFlags = flags | cxpcwire_msg_nosignal()
-        if descriptors.isEmpty {
-            return try withUnsafeMutablePointer(to: &vector) { (vector) throws(Errno) -> Int in
-                var message = msghdr()
-                message.msg_iov = vector
-                message.msg_iovlen = 1
-                return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
+    /// Returns how many bytes the kernel took (at least 1 when the buffers are not both empty). The
+    /// kernel duplicates the descriptors into the message; the caller still owns its own.
+    static func send(
+        _ socket: CInt, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+        descriptors: [CInt], flags: CInt = 0
+    ) throws(Errno) -> Int {
+        var vectors = (
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count))
+        let vectorCount = second.isEmpty ? 1 : 2
+        return try withUnsafeMutableBytes(of: &vectors) { (raw) throws(Errno) -> Int in
+            try send(socket, vectors: raw.baseAddress?.assumingMemoryBound(to: iovec.self), count: vectorCount, descriptors: descriptors, flags: flags)
+        }
+    }
+
+    /// `sendmsg(2)` gathering from `pieces` in order, less their first `skipping` bytes (empty
+    /// pieces are left out; at most ``maximumGatheredBuffers`` are passed); see
+    /// ``send(_:_:_:descriptors:flags:)``. The `iovec`s live in temporary storage.
+    static func send(
+        _ socket: CInt, gathering pieces: UnsafeBufferPointer<UnsafeRawBufferPointer>, skipping: Int,
+        descriptors: [CInt], flags: CInt = 0
+    ) throws(Errno) -> Int {
+        try withUnsafeTemporaryAllocation(of: iovec.self, capacity: max(1, min(pieces.count, maximumGatheredBuffers))) { vectors in
+            var skip = skipping
+            var count = 0
+            for piece in pieces where count < vectors.count {
+                if skip >= piece.count {
+                    skip -= piece.count
+                    continue
+                }
+                let rest = UnsafeRawBufferPointer(rebasing: piece[skip...])
+                skip = 0
+                vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: rest.baseAddress), iov_len: rest.count)
+                count += 1
             }
+            return Result { () throws(Errno) -> Int in
+                try send(socket, vectors: vectors.baseAddress, count: count, descriptors: descriptors, flags: flags)
+            }
+        }.get()
+    }
+
+    /// The most buffers one gathered `sendmsg` takes (well under every platform's `IOV_MAX`).
+    static let maximumGatheredBuffers = 64
+
+    /// `sendmsg(2)` of `count` prepared `iovec`s; see ``send(_:_:_:descriptors:flags:)``.
+    static func send(
+        _ socket: CInt, vectors: UnsafeMutablePointer<iovec>?, count vectorCount: Int, descriptors: [CInt], flags: CInt
+    ) throws(Errno) -> Int {
+        let sendFlags = flags | cxpcwire_msg_nosignal()
+        var message = msghdr()
+        message.msg_iov = vectors
+        message.msg_iovlen = numericCast(vectorCount)
+        if descriptors.isEmpty {
+            return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
         }
         let payloadLength = descriptors.count * MemoryLayout<CInt>.size
         let space = cxpcwire_cmsg_space(payloadLength)
         let control = UnsafeMutableRawPointer.allocate(byteCount: space, alignment: MemoryLayout<cmsghdr>.alignment)
         defer { control.deallocate() }
         control.initializeMemory(as: UInt8.self, repeating: 0, count: space)
-        return try withUnsafeMutablePointer(to: &vector) { (vector) throws(Errno) -> Int in
-            var message = msghdr()
-            message.msg_iov = vector
-            message.msg_iovlen = 1
-            message.msg_control = control
-            message.msg_controllen = numericCast(space)
-            guard let header = cxpcwire_cmsg_firsthdr(&message) else { throw Errno.invalidArgument }
-            header.pointee.cmsg_level = SOL_SOCKET
-            header.pointee.cmsg_type = cxpcwire_scm_rights()
-            header.pointee.cmsg_len = numericCast(cxpcwire_cmsg_len(payloadLength))
-            let data = UnsafeMutableRawPointer(cxpcwire_cmsg_data(header))
-            descriptors.withUnsafeBytes { raw in
-                if let base = raw.baseAddress { data.copyMemory(from: base, byteCount: payloadLength) }
-            }
-            return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
+        message.msg_control = control
+        message.msg_controllen = numericCast(space)
+        guard let header = cxpcwire_cmsg_firsthdr(&message) else { throw Errno.invalidArgument }
+        header.pointee.cmsg_level = SOL_SOCKET
+        header.pointee.cmsg_type = cxpcwire_scm_rights()
+        header.pointee.cmsg_len = numericCast(cxpcwire_cmsg_len(payloadLength))
+        let data = UnsafeMutableRawPointer(cxpcwire_cmsg_data(header))
+        descriptors.withUnsafeBytes { raw in
+            if let base = raw.baseAddress { data.copyMemory(from: base, byteCount: payloadLength) }
         }
+        return try Platform.retrying { sendmsg(socket, &message, sendFlags) }
+    }
+
+    /// `sendmsg(2)` of a prefix of `bytes`; see ``send(_:_:_:descriptors:flags:)``.
+    static func send(_ socket: CInt, bytes: UnsafeRawBufferPointer, descriptors: [CInt], flags: CInt = 0) throws(Errno) -> Int {
+        try send(socket, bytes, descriptors: descriptors, flags: flags)
     }
 
     /// What one `recvmsg` returned.
