@@ -43,8 +43,8 @@ final class TapeDecodingState: ScalarDecodingContext {
         self.attachments = attachments
         self.sendableUserInfo = userInfo
         self.userInfo = userInfo
-        pathNodes.reserveCapacity(32)
-        entries.reserveCapacity(64)
+        pathNodes.reserveCapacity(16)
+        entries.reserveCapacity(32)
     }
 
     func takeWhole(at path: () -> [any CodingKey]) {}

@@ -37,8 +37,9 @@ struct TapeAssembler: BodyAssembler {
 
     init(input: UnsafeRawBufferPointer, bodyLength: Int) {
         self.input = input
-        // Every value takes at least one byte; most take several.
-        nodes.reserveCapacity(min(bodyLength / 2 + 1, 4_096))
+        // Every value takes at least one byte, a typical one four or more; the tape grows past
+        // this guess when it must.
+        nodes.reserveCapacity(min(bodyLength / 4 + 8, 1_024))
     }
 
     struct Container {
