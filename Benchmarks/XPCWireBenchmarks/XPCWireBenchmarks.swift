@@ -8,6 +8,7 @@ import BenchmarkCorpora
 
 let benchmarks: @Sendable () -> Void = {
     registerTransportBenchmarks()   // transport/… (TransportBenchmarks.swift)
+    registerSchemaBenchmarks()      // schema/… (SchemaBenchmarks.swift)
     let corpora: [Corpus]
     do {
         corpora = try Corpus.all()

@@ -37,7 +37,7 @@ public final class NestedLevel: Codable, Equatable, Sendable {
 /// The realistic typed corpus: an order with 20 fields (dates, UUIDs, nested arrays and
 /// structs, two optionals present and two absent).
 public struct OrderRecord: Codable, Equatable, Sendable {
-    public enum Status: String, Codable, Sendable { case pending, paid, shipped, delivered, cancelled }
+    public enum Status: String, Codable, CaseIterable, Sendable { case pending, paid, shipped, delivered, cancelled }
 
     public struct Line: Codable, Equatable, Sendable {
         public var sku: String

@@ -194,6 +194,24 @@ func runReport(arguments: [String: String]) throws {
             ordered.append((name, m))
         }
     }
+    // Schema validation (issue 9): one validate per sample, less an empty sample.
+    let schemaPairs = [
+        (label: "rpc", ours: "schema/XPCSchema.validate.rpc", decode: "rpc/XPCMessage.decode"),
+        (label: "typed", ours: "schema/XPCSchema.validate.typed", decode: "typed/XPCMessage.decode"),
+    ]
+    for pair in schemaPairs {
+        guard let timing = jmh[pair.ours] else { continue }
+        let empty = jmh["overhead/x1"]
+        func perOperation(_ microseconds: Double?, _ empty: Double?) -> Double? {
+            microseconds.map { max(0, $0 - (empty ?? 0)) * 1_000 }
+        }
+        let m = Measurement(
+            nanoseconds: perOperation(timing.fastest, empty?.fastest ?? nil),
+            medianNanoseconds: perOperation(timing.median, empty?.median ?? nil),
+            mallocs: nil, bytes: nil, peak: nil)
+        measurements[pair.ours] = m
+        ordered.append((pair.ours, m))
+    }
     if let resultsPath = arguments["--results"] {
         try writeResults(ordered, to: resultsPath, header: "written by compare.sh; \(arguments["--label"] ?? "")")
     }
@@ -349,7 +367,7 @@ func runReport(arguments: [String: String]) throws {
         }
         let met = measured ? (worstMessage <= limit ? "yes" : "**no**") : "not measured"
         out.append("| decoding allocates at most a small constant factor of the input (peak heap ÷ input size, `XPCWireDecoder`) | "
-            + "\(parts.joined(separator: ", ")); `XPCDecoder` (message tree and typed value alive together) up to \(formatRatio(worstCodable)) | "
+            + "\(parts.joined(separator: ", ")); `XPCDecoder` (its tape and the typed value alive together) up to \(formatRatio(worstCodable)) | "
             + "\(met) (≤ \(formatRatio(limit))): at most \(formatRatio(worstMessage)) here, the worst being the hostile input, which reserves one "
             + "\(stride)-byte `XPCMessage` per body byte and then grows its innermost array; the factor no longer grows with nesting "
             + "depth or declared counts. Before issue 6 the hostile input reached 6.44 GB (6,140×) |")
@@ -365,6 +383,17 @@ func runReport(arguments: [String: String]) throws {
             if r > limit { allMet = allMet.map { _ in false } }
         }
         out.append("| `XPCConnection` request/reply within 1.5× of the same bytes over a raw `socketpair` (ours ÷ raw) | \(parts.joined(separator: ", ")) | \(status(allMet)) |")
+    }
+    do {
+        var parts: [String] = []
+        var allMet: Bool? = true
+        for pair in schemaPairs {
+            let r = ratio(measurements[pair.ours]?.nanoseconds, measurements[pair.decode]?.nanoseconds)
+            parts.append("\(pair.label) \(formatRatio(r))")
+            guard let r else { allMet = nil; continue }
+            if r > 1 { allMet = allMet.map { _ in false } }
+        }
+        out.append("| `XPCSchema.validate` on every received message costs no more than decoding it (validate ÷ `XPCMessage` decode) | \(parts.joined(separator: ", ")) | \(status(allMet)) |")
     }
     out.append("")
 
@@ -422,6 +451,23 @@ func runReport(arguments: [String: String]) throws {
                     + "\(isOurs ? formatRatio(ratio(m.nanoseconds, measurements[pair.raw]?.nanoseconds)) : "1×") | "
                     + "\(isOurs ? "`\(pair.raw)`" : "–") |")
             }
+        }
+        out.append("")
+    }
+
+    if schemaPairs.contains(where: { measurements[$0.ours] != nil }) {
+        out.append("### `schema`: validating a decoded message against its derived schema")
+        out.append("")
+        out.append("`XPCSchema.validate` with the schema `XPCSchema(for:)` derives from the corpus's Codable type, on the "
+            + "decoded message (valid, so every field is checked), compared with decoding that message from its envelope. "
+            + "Benchmarks: `Benchmarks/XPCWireBenchmarks/SchemaBenchmarks.swift`.")
+        out.append("")
+        out.append("| benchmark | time/op | median | ratio | vs |")
+        out.append("| --- | ---: | ---: | ---: | --- |")
+        for pair in schemaPairs {
+            guard let m = measurements[pair.ours] else { continue }
+            out.append("| `\(pair.ours)` | \(formatTime(m.nanoseconds)) | \(formatTime(m.medianNanoseconds)) | "
+                + "\(formatRatio(ratio(m.nanoseconds, measurements[pair.decode]?.nanoseconds))) | `\(pair.decode)` |")
         }
         out.append("")
     }
