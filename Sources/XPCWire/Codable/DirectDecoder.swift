@@ -20,12 +20,6 @@ final class TapeDecodingState: ScalarDecodingContext {
     let sendableUserInfo: [CodingUserInfoKey: any Sendable]
     let userInfo: [CodingUserInfoKey: Any]
 
-    /// Where each decoder is, for `codingPath` (built only when asked for).
-    struct PathNode {
-        let parent: Int
-        let component: DecodingNode.Component
-    }
-
     /// A dictionary entry: its key's bytes and its value's node.
     struct Entry {
         let keyStart: Int
@@ -34,7 +28,8 @@ final class TapeDecodingState: ScalarDecodingContext {
     }
 
     // One decode runs on one thread and no two accesses to one property overlap.
-    @exclusivity(unchecked) private(set) var pathNodes: [PathNode] = []
+    /// Where each decoder is, for `codingPath` (built only when asked for).
+    @exclusivity(unchecked) private var paths = CodingPathTable(capacity: 16)
     /// The entries of every keyed container opened so far, each container a run of them.
     @exclusivity(unchecked) private(set) var entries: [Entry] = []
 
@@ -43,30 +38,16 @@ final class TapeDecodingState: ScalarDecodingContext {
         self.attachments = attachments
         self.sendableUserInfo = userInfo
         self.userInfo = userInfo
-        pathNodes.reserveCapacity(16)
         entries.reserveCapacity(32)
     }
 
     func takeWhole(at path: () -> [any CodingKey]) {}
 
-    func addPathNode(parent: Int, _ component: DecodingNode.Component) -> Int {
-        pathNodes.append(PathNode(parent: parent, component: component))
-        return pathNodes.count - 1
+    func addPathNode(parent: Int, _ component: CodingPathTable.Component) -> Int {
+        paths.add(parent: parent, component)
     }
 
-    func codingPath(of node: Int) -> [any CodingKey] {
-        var keys: [any CodingKey] = []
-        var current = node
-        while current >= 0, current < pathNodes.count {
-            switch pathNodes[current].component {
-            case .root: break
-            case .key(let key): keys.append(key)
-            case .index(let index): keys.append(XPCCodingKey(index: index))
-            }
-            current = pathNodes[current].parent
-        }
-        return keys.reversed()
-    }
+    func codingPath(of node: Int) -> [any CodingKey] { paths.codingPath(of: node) }
 
     /// Records the entries of the map at `index`; returns where they start in ``entries``.
     func recordEntries(ofMapAt index: Int) -> Int {
@@ -151,7 +132,7 @@ extension XPCDecoder {
         }
         let state = TapeDecodingState(
             tape: BodyTape(nodes: parsed.assembler.nodes, input: input), attachments: attachments, userInfo: userInfo)
-        let root = state.addPathNode(parent: -1, .root)
+        let root = state.addPathNode(parent: -1, .none)
         return try TapeDecoder(state: state, node: 0, path: root).unbox(type)
     }
 
@@ -195,13 +176,13 @@ struct TapeDecoder: Decoder, SingleValueDecodingContainer {
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
     /// A decoder for the value at `valueNode`, which sits at `component` in this one's container.
-    func nested(_ valueNode: Int, at component: DecodingNode.Component) -> TapeDecoder {
+    func nested(_ valueNode: Int, at component: CodingPathTable.Component) -> TapeDecoder {
         TapeDecoder(state: state, node: valueNode, path: state.addPathNode(parent: path, component))
     }
 
     /// Decodes any type from the value at `valueNode`, which sits at `component` here.
     @inline(__always)
-    func decodeValue<T: Decodable>(_ type: T.Type, at valueNode: Int, _ component: @autoclosure () -> DecodingNode.Component) throws -> T {
+    func decodeValue<T: Decodable>(_ type: T.Type, at valueNode: Int, _ component: @autoclosure () -> CodingPathTable.Component) throws -> T {
         if ScalarDecoding.isDirect(T.self) {
             return try read(type, at: valueNode, path: {
                 var path = codingPath

@@ -21,21 +21,6 @@ import SystemPackage
 /// Why the direct pass stopped; the tree path then encodes the value from the start.
 struct DirectEncodingAbandoned: Error {}
 
-/// A place in the value, for `codingPath`: made only for nested values and containers, never
-/// for scalars, and turned into coding keys only when someone asks.
-struct DirectPathNode {
-    enum Component {
-        case key(any CodingKey)
-        case index(Int)
-        /// The same place as the parent (a value handed on by a single-value container).
-        case same
-    }
-
-    /// The enclosing node; `-1` at the root.
-    let parent: Int
-    let component: Component
-}
-
 /// The state of one direct encode: the buffer, the open containers, and the values being written.
 final class DirectEncodingState {
     enum ContainerKind { case keyed, unkeyed }
@@ -95,7 +80,8 @@ final class DirectEncodingState {
     @exclusivity(unchecked) var frames: [Frame] = []
     @exclusivity(unchecked) var entries: [Entry] = []
     @exclusivity(unchecked) var slots: [Slot] = []
-    @exclusivity(unchecked) var pathNodes: [DirectPathNode] = []
+    /// Where each nested value and container is, for `codingPath`.
+    @exclusivity(unchecked) var paths = CodingPathTable(capacity: 64)
     @exclusivity(unchecked) var attachments: [XPCAttachment] = []
     /// The kind of each slot referenced so far (SPEC §3.4); `nil` where not referenced yet.
     @exclusivity(unchecked) var referencedSlots: [XPCSlotKind?] = []
@@ -114,31 +100,17 @@ final class DirectEncodingState {
         frames.reserveCapacity(16)
         entries.reserveCapacity(64)
         slots.reserveCapacity(16)
-        pathNodes.reserveCapacity(64)
     }
 
     var maximumDepth: Int { options.wireOptions.maximumDepth }
 
     // MARK: Paths
 
-    func addPathNode(parent: Int, _ component: DirectPathNode.Component) -> Int {
-        pathNodes.append(DirectPathNode(parent: parent, component: component))
-        return pathNodes.count - 1
+    func addPathNode(parent: Int, _ component: CodingPathTable.Component) -> Int {
+        paths.add(parent: parent, component)
     }
 
-    func codingPath(of node: Int) -> [any CodingKey] {
-        var keys: [any CodingKey] = []
-        var current = node
-        while current >= 0, current < pathNodes.count {
-            switch pathNodes[current].component {
-            case .key(let key): keys.append(key)
-            case .index(let index): keys.append(XPCCodingKey(index: index))
-            case .same: break
-            }
-            current = pathNodes[current].parent
-        }
-        return keys.reversed()
-    }
+    func codingPath(of node: Int) -> [any CodingKey] { paths.codingPath(of: node) }
 
     // MARK: Value slots
 
@@ -393,7 +365,7 @@ final class DirectEncodingState {
     ) throws -> XPCEncodedMessage {
         let state = DirectEncodingState(options: options, userInfo: userInfo, capacity: 256)
         for _ in 0..<WireFormat.headerSize { state.buffer.append(0) }
-        let root = state.addPathNode(parent: -1, .same)
+        let root = state.addPathNode(parent: -1, .none)
         try state.writeValue(value, depth: 0, pathNode: { root })
         guard !state.abandoned, state.frames.isEmpty, state.slots.isEmpty else { throw DirectEncodingAbandoned() }
         return try state.envelope()
@@ -485,12 +457,12 @@ struct DirectEncoder: Encoder, SingleValueEncodingContainer {
         try state.claimForScalar(slot)
         let depth = self.depth
         let node = state.slots.indices.contains(slot) ? state.slots[slot].pathNode : -1
-        try state.writeValue(value, depth: depth, pathNode: { state.addPathNode(parent: node, .same) })
+        try state.writeValue(value, depth: depth, pathNode: { state.addPathNode(parent: node, .none) })
     }
 }
 
 /// A dictionary of the direct pass; entries are sorted when it is finished.
-private struct DirectKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+private struct DirectKeyedContainer<Key: CodingKey>: NilStrategyKeyedContainer {
     let state: DirectEncodingState
     let frameID: Int
     /// The depth of this dictionary; its values are one deeper.
@@ -498,6 +470,8 @@ private struct DirectKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProto
     let pathNode: Int
 
     var codingPath: [any CodingKey] { state.codingPath(of: pathNode) }
+
+    var writesNullForNil: Bool { state.options.nilEncodingStrategy == .null }
 
     /// Makes this the innermost open container and writes `key`, starting an entry.
     private func begin(_ key: Key) throws -> Int {
@@ -576,56 +550,6 @@ private struct DirectKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProto
         _ = try begin(key)
         let state = self.state, parent = pathNode
         try state.writeValue(value, depth: depth + 1, pathNode: { state.addPathNode(parent: parent, .key(key)) })
-    }
-
-    // `encodeIfPresent` leaves the key out for nil unless the options ask for null.
-    private mutating func encodeAbsent(forKey key: Key) throws {
-        if state.options.nilEncodingStrategy == .null { try encodeNil(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
-    }
-    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeAbsent(forKey: key) }
     }
 
     /// Starts the entry of a nested container at `key`, or gives up (the tree path reuses a

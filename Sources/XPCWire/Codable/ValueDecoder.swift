@@ -13,20 +13,6 @@ import SystemPackage
 // without a decoder at all; and coding paths are assembled from the node table only when someone
 // asks for one (an error, a custom `init(from:)`).
 
-/// A value a decoder was made for, and where it is: for `codingPath`.
-struct DecodingNode {
-    enum Component {
-        case root
-        case key(any CodingKey)
-        case index(Int)
-    }
-
-    let message: XPCMessage
-    /// The node of the enclosing container; `-1` for the root.
-    let parent: Int
-    let component: Component
-}
-
 /// Why a scalar could not be read; turned into a `DecodingError` with the path by the caller.
 enum ScalarFailure: Error {
     /// The message holds another variant (or null).
@@ -221,7 +207,7 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
         self.node = node
     }
 
-    var message: XPCMessage { state.nodes[node].message }
+    var message: XPCMessage { state.messages[node] }
 
     /// A decoder of `message` at `codingPath`, in a decode of its own (default options).
     static func detached(
@@ -229,9 +215,9 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
         attachments: [XPCAttachment]
     ) -> ValueDecoder {
         let state = DecodingState(options: XPCDecoder.Options(), userInfo: userInfo, attachments: attachments)
-        var node = state.addNode(.null, parent: -1, .root)
+        var node = state.addNode(.null, parent: -1, .none)
         for key in codingPath { node = state.addNode(.null, parent: node, .key(key)) }
-        return ValueDecoder(state: state, node: state.addNode(message, parent: node, .root))
+        return ValueDecoder(state: state, node: state.addNode(message, parent: node, .none))
     }
 
     var codingPath: [any CodingKey] { state.codingPath(of: node) }
@@ -258,13 +244,13 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
     /// A decoder for `message`, nested in this decoder's container at `component`.
-    func nested(_ message: XPCMessage, at component: DecodingNode.Component) -> ValueDecoder {
+    func nested(_ message: XPCMessage, at component: CodingPathTable.Component) -> ValueDecoder {
         ValueDecoder(state: state, node: state.addNode(message, parent: node, component))
     }
 
     /// Decodes a value of any type from `message`, which sits at `component` in this container.
     @inline(__always)
-    func decodeValue<T: Decodable>(_ type: T.Type, from message: XPCMessage, at component: @autoclosure () -> DecodingNode.Component) throws -> T {
+    func decodeValue<T: Decodable>(_ type: T.Type, from message: XPCMessage, at component: @autoclosure () -> CodingPathTable.Component) throws -> T {
         if ScalarDecoding.isDirect(T.self) {
             return try ScalarDecoding.value(type, from: message, context: state, path: {
                 var path = codingPath
@@ -310,17 +296,6 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
             return try ScalarDecoding.value(type, from: message, context: state, path: { codingPath })
         }
         return try T(from: self)
-    }
-}
-
-extension DecodingNode.Component {
-    /// The coding key this component adds to a path.
-    var key: any CodingKey {
-        switch self {
-        case .root: XPCCodingKey(stringValue: "")
-        case .key(let key): key
-        case .index(let index): XPCCodingKey(index: index)
-        }
     }
 }
 

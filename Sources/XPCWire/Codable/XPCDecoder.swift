@@ -76,7 +76,7 @@ public struct XPCDecoder: Sendable {
     /// Decodes a value from a message tree; fd and endpoint slots index `attachments`.
     public func decode<T: Decodable>(_ type: T.Type, from message: XPCMessage, attachments: [XPCAttachment] = []) throws -> T {
         let state = DecodingState(options: options, userInfo: userInfo, attachments: attachments)
-        let root = state.addNode(message, parent: -1, .root)
+        let root = state.addNode(message, parent: -1, .none)
         let value = try ValueDecoder(state: state, node: root).unbox(type)
         try state.checkUnknownKeys()
         return value
@@ -94,38 +94,28 @@ final class DecodingState: ScalarDecodingContext {
     /// Paths in the order first opened, so the first unknown key reported is deterministic.
     var keyedContainerOrder: [String] = []
 
-    /// Every value a decoder was made for, with where it is (SPEC §9.1): decoders are indices
-    /// into this table, and coding paths are read from it only when asked for. One decode runs
-    /// on one thread and its accesses never overlap, so the runtime's exclusivity checks are off.
-    @exclusivity(unchecked) private(set) var nodes: [DecodingNode] = []
+    /// Every value a decoder was made for (SPEC §9.1): decoders are indices into this table and
+    /// ``paths``. One decode runs on one thread and its accesses never overlap, so the runtime's
+    /// exclusivity checks are off.
+    @exclusivity(unchecked) private(set) var messages: [XPCMessage] = []
+    /// Where each of ``messages`` is, for coding paths read only when asked for.
+    @exclusivity(unchecked) private var paths = CodingPathTable(capacity: 32)
 
     init(options: XPCDecoder.Options, userInfo: [CodingUserInfoKey: any Sendable], attachments: [XPCAttachment]) {
         self.options = options
         self.userInfo = userInfo
         self.attachments = attachments
-        nodes.reserveCapacity(32)
+        messages.reserveCapacity(32)
     }
 
     /// Records a value a decoder is made for and returns its node.
-    func addNode(_ message: XPCMessage, parent: Int, _ component: DecodingNode.Component) -> Int {
-        nodes.append(DecodingNode(message: message, parent: parent, component: component))
-        return nodes.count - 1
+    func addNode(_ message: XPCMessage, parent: Int, _ component: CodingPathTable.Component) -> Int {
+        messages.append(message)
+        return paths.add(parent: parent, component)
     }
 
     /// The coding path of `node`: the keys and indices from the root to it.
-    func codingPath(of node: Int) -> [any CodingKey] {
-        var keys: [any CodingKey] = []
-        var current = node
-        while current >= 0, current < nodes.count {
-            switch nodes[current].component {
-            case .root: break
-            case .key(let key): keys.append(key)
-            case .index(let index): keys.append(XPCCodingKey(index: index))
-            }
-            current = nodes[current].parent
-        }
-        return keys.reversed()
-    }
+    func codingPath(of node: Int) -> [any CodingKey] { paths.codingPath(of: node) }
 
     /// The keys one keyed container was asked about.
     final class KeyUsage {
