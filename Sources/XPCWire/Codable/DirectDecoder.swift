@@ -146,7 +146,7 @@ extension XPCDecoder {
 
 /// The `Decoder` of the direct path: one value of the tape. Three words, so handing it to
 /// `init(from:)` as `any Decoder` allocates nothing.
-struct TapeDecoder: Decoder, SingleValueDecodingContainer {
+struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
     let state: TapeDecodingState
     /// The value's node in the tape.
     let node: Int
@@ -213,29 +213,12 @@ struct TapeDecoder: Decoder, SingleValueDecodingContainer {
 
     // MARK: SingleValueDecodingContainer
 
-    private func own<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+    func readScalar<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
         try scalar(type, at: node, path: { codingPath }, body)
     }
 
     func decodeNil() -> Bool { state.tape.nodes[node].kind == .null }
-    func decode(_ type: Bool.Type) throws -> Bool { try own(type, ScalarDecoding.bool) }
-    func decode(_ type: String.Type) throws -> String { try own(type, ScalarDecoding.string) }
-    func decode(_ type: Double.Type) throws -> Double { try own(type, ScalarDecoding.double) }
-    func decode(_ type: Float.Type) throws -> Float { try own(type, ScalarDecoding.float) }
-    func decode(_ type: Int.Type) throws -> Int { try integer(type) }
-    func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
-    func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
-    func decode(_ type: Int32.Type) throws -> Int32 { try integer(type) }
-    func decode(_ type: Int64.Type) throws -> Int64 { try integer(type) }
-    func decode(_ type: UInt.Type) throws -> UInt { try integer(type) }
-    func decode(_ type: UInt8.Type) throws -> UInt8 { try integer(type) }
-    func decode(_ type: UInt16.Type) throws -> UInt16 { try integer(type) }
-    func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(type) }
-    func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
 
-    private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
-        try own(type) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
-    }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try unbox(type) }
 
@@ -247,7 +230,7 @@ struct TapeDecoder: Decoder, SingleValueDecodingContainer {
 }
 
 /// Reads a map of the tape through `KeyedDecodingContainer`.
-private struct TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+private struct TapeKeyedContainer<Key: CodingKey>: ScalarReadingKeyedContainer {
     let decoder: TapeDecoder
     /// Its entries: `count` of the state's entries from `base`.
     let base: Int
@@ -278,29 +261,12 @@ private struct TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         return node
     }
 
-    private func read<T>(_ type: T.Type, forKey key: Key, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+    func readScalar<T>(_ type: T.Type, forKey key: Key, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
         try decoder.scalar(type, at: try node(for: key), path: { codingPath + [key] }, body)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { decoder.state.tape.nodes[try node(for: key)].kind == .null }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try read(type, forKey: key, ScalarDecoding.bool) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(type, forKey: key, ScalarDecoding.string) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try read(type, forKey: key, ScalarDecoding.double) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try read(type, forKey: key, ScalarDecoding.float) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(type, key) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try integer(type, key) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try integer(type, key) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try integer(type, key) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try integer(type, key) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try integer(type, key) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try integer(type, key) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try integer(type, key) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try integer(type, key) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try integer(type, key) }
 
-    private func integer<T: FixedWidthInteger>(_ type: T.Type, _ key: Key) throws -> T {
-        try read(type, forKey: key) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
-    }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         try decoder.decodeValue(type, at: try node(for: key), .key(key))
@@ -333,7 +299,7 @@ private struct TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
 }
 
 /// Reads an array of the tape through `UnkeyedDecodingContainer`.
-private struct TapeUnkeyedContainer: UnkeyedDecodingContainer {
+private struct TapeUnkeyedContainer: ScalarReadingUnkeyedContainer {
     let decoder: TapeDecoder
     private(set) var currentIndex = 0
     /// The node of the element at `currentIndex`.
@@ -363,7 +329,7 @@ private struct TapeUnkeyedContainer: UnkeyedDecodingContainer {
         currentIndex += 1
     }
 
-    private mutating func read<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+    mutating func readScalar<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
         let index = currentIndex
         let value = try decoder.scalar(type, at: try next(type), path: { codingPath + [XPCCodingKey(index: index)] }, body)
         advance()
@@ -378,24 +344,7 @@ private struct TapeUnkeyedContainer: UnkeyedDecodingContainer {
         return false
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { try read(type, ScalarDecoding.bool) }
-    mutating func decode(_ type: String.Type) throws -> String { try read(type, ScalarDecoding.string) }
-    mutating func decode(_ type: Double.Type) throws -> Double { try read(type, ScalarDecoding.double) }
-    mutating func decode(_ type: Float.Type) throws -> Float { try read(type, ScalarDecoding.float) }
-    mutating func decode(_ type: Int.Type) throws -> Int { try integer(type) }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { try integer(type) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { try integer(type) }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { try integer(type) }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try integer(type) }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try integer(type) }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(type) }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
 
-    private mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
-        try read(type) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
-    }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let value = try decoder.decodeValue(type, at: try next(type), .index(currentIndex))

@@ -198,7 +198,7 @@ extension ScalarFailure {
 }
 
 /// The `Decoder` behind ``XPCDecoder``: one node of a ``DecodingState`` (SPEC §9.1).
-struct ValueDecoder: Decoder, SingleValueDecodingContainer {
+struct ValueDecoder: Decoder, ScalarReadingSingleValueContainer {
     let state: DecodingState
     let node: Int
 
@@ -263,7 +263,7 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     // MARK: SingleValueDecodingContainer
 
-    private func read<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+    func readScalar<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
         let message = self.message
         do {
             return try body(message)
@@ -273,20 +273,6 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
     }
 
     func decodeNil() -> Bool { message.isNull }
-    func decode(_ type: Bool.Type) throws -> Bool { try read(type, ScalarDecoding.bool) }
-    func decode(_ type: String.Type) throws -> String { try read(type, ScalarDecoding.string) }
-    func decode(_ type: Double.Type) throws -> Double { try read(type, ScalarDecoding.double) }
-    func decode(_ type: Float.Type) throws -> Float { try read(type, ScalarDecoding.float) }
-    func decode(_ type: Int.Type) throws -> Int { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
-    func decode(_ type: Int8.Type) throws -> Int8 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
-    func decode(_ type: Int16.Type) throws -> Int16 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
-    func decode(_ type: Int32.Type) throws -> Int32 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
-    func decode(_ type: Int64.Type) throws -> Int64 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
-    func decode(_ type: UInt.Type) throws -> UInt { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
-    func decode(_ type: UInt8.Type) throws -> UInt8 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
-    func decode(_ type: UInt16.Type) throws -> UInt16 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
-    func decode(_ type: UInt32.Type) throws -> UInt32 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
-    func decode(_ type: UInt64.Type) throws -> UInt64 { try read(type) { m throws(ScalarFailure) in try ScalarDecoding.integer(m, as: type) } }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try unbox(type) }
 
@@ -300,7 +286,7 @@ struct ValueDecoder: Decoder, SingleValueDecodingContainer {
 }
 
 /// Reads a dictionary through `KeyedDecodingContainer`.
-private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+private struct KeyedContainer<Key: CodingKey>: ScalarReadingKeyedContainer {
     let decoder: ValueDecoder
     let dictionary: XPCDictionary
     let usage: DecodingState.KeyUsage?
@@ -330,7 +316,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return message
     }
 
-    private func read<T>(_ type: T.Type, forKey key: Key, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+    func readScalar<T>(_ type: T.Type, forKey key: Key, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
         let message = try message(for: key)
         do {
             return try body(message)
@@ -340,24 +326,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try message(for: key).isNull }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try read(type, forKey: key, ScalarDecoding.bool) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(type, forKey: key, ScalarDecoding.string) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try read(type, forKey: key, ScalarDecoding.double) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try read(type, forKey: key, ScalarDecoding.float) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(type, key) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try integer(type, key) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try integer(type, key) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try integer(type, key) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try integer(type, key) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try integer(type, key) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try integer(type, key) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try integer(type, key) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try integer(type, key) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try integer(type, key) }
 
-    private func integer<T: FixedWidthInteger>(_ type: T.Type, _ key: Key) throws -> T {
-        try read(type, forKey: key) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
-    }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         try decoder.decodeValue(type, from: try message(for: key), at: .key(key))
@@ -393,7 +362,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 ///
 /// Three words, so returning it as `any UnkeyedDecodingContainer` allocates nothing; its
 /// elements are read from its decoder's node.
-private struct UnkeyedContainer: UnkeyedDecodingContainer {
+private struct UnkeyedContainer: ScalarReadingUnkeyedContainer {
     let decoder: ValueDecoder
     private(set) var currentIndex = 0
 
@@ -422,7 +391,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     }
 
     /// Reads the next element with `body`, advancing past it only when that succeeds.
-    private mutating func read<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+    mutating func readScalar<T>(_ type: T.Type, _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
         let message = try next(type)
         do {
             let value = try body(message)
@@ -441,24 +410,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
         return false
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { try read(type, ScalarDecoding.bool) }
-    mutating func decode(_ type: String.Type) throws -> String { try read(type, ScalarDecoding.string) }
-    mutating func decode(_ type: Double.Type) throws -> Double { try read(type, ScalarDecoding.double) }
-    mutating func decode(_ type: Float.Type) throws -> Float { try read(type, ScalarDecoding.float) }
-    mutating func decode(_ type: Int.Type) throws -> Int { try integer(type) }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { try integer(type) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { try integer(type) }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { try integer(type) }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try integer(type) }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try integer(type) }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(type) }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
 
-    private mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
-        try read(type) { message throws(ScalarFailure) in try ScalarDecoding.integer(message, as: type) }
-    }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let value = try decoder.decodeValue(type, from: try next(type), at: .index(currentIndex))
