@@ -179,28 +179,10 @@ func runReport(arguments: [String: String]) throws {
         (label: "small request/reply (latency)", ours: "transport/XPCConnection.requestReply", raw: "transport/raw.socketpair.pingPong", payload: 0),
         (label: "1 MiB request, tiny reply (throughput)", ours: "transport/XPCConnection.send1MiB", raw: "transport/raw.socketpair.send1MiB", payload: 1 << 20),
     ]
-    for pair in transportPairs {
-        for name in [pair.ours, pair.raw] {
-            guard let timing = jmh[name] else { continue }
-            let empty = jmh["overhead/x1"]
-            func perOperation(_ microseconds: Double?, _ empty: Double?) -> Double? {
-                microseconds.map { max(0, $0 - (empty ?? 0)) * 1_000 }
-            }
-            let m = Measurement(
-                nanoseconds: perOperation(timing.fastest, empty?.fastest ?? nil),
-                medianNanoseconds: perOperation(timing.median, empty?.median ?? nil),
-                mallocs: nil, bytes: nil, peak: nil)
-            measurements[name] = m
-            ordered.append((name, m))
-        }
-    }
-    // Schema validation (issue 9): one validate per sample, less an empty sample.
-    let schemaPairs = [
-        (label: "rpc", ours: "schema/XPCSchema.validate.rpc", decode: "rpc/XPCMessage.decode"),
-        (label: "typed", ours: "schema/XPCSchema.validate.typed", decode: "typed/XPCMessage.decode"),
-    ]
-    for pair in schemaPairs {
-        guard let timing = jmh[pair.ours] else { continue }
+    /// Records a benchmark timed one operation per sample without allocation counts (transport,
+    /// schema), less an empty sample.
+    func recordTimingOnly(_ name: String) {
+        guard let timing = jmh[name] else { return }
         let empty = jmh["overhead/x1"]
         func perOperation(_ microseconds: Double?, _ empty: Double?) -> Double? {
             microseconds.map { max(0, $0 - (empty ?? 0)) * 1_000 }
@@ -209,9 +191,19 @@ func runReport(arguments: [String: String]) throws {
             nanoseconds: perOperation(timing.fastest, empty?.fastest ?? nil),
             medianNanoseconds: perOperation(timing.median, empty?.median ?? nil),
             mallocs: nil, bytes: nil, peak: nil)
-        measurements[pair.ours] = m
-        ordered.append((pair.ours, m))
+        measurements[name] = m
+        ordered.append((name, m))
     }
+    for pair in transportPairs {
+        recordTimingOnly(pair.ours)
+        recordTimingOnly(pair.raw)
+    }
+    // Schema validation (issue 9): one validate per sample, less an empty sample.
+    let schemaPairs = [
+        (label: "rpc", ours: "schema/XPCSchema.validate.rpc", decode: "rpc/XPCMessage.decode"),
+        (label: "typed", ours: "schema/XPCSchema.validate.typed", decode: "typed/XPCMessage.decode"),
+    ]
+    for pair in schemaPairs { recordTimingOnly(pair.ours) }
     if let resultsPath = arguments["--results"] {
         try writeResults(ordered, to: resultsPath, header: "written by compare.sh; \(arguments["--label"] ?? "")")
     }
