@@ -238,20 +238,18 @@ final class DirectEncodingState {
         }
         scratch.removeAll(keepingCapacity: true)
         if isMap { scratch.writeMapHeader(count: count) } else { scratch.writeArrayHeader(count: count) }
-        let contentStart = frame.start + 1
-        if reorder {
-            order.removeAll(keepingCapacity: true)
-            order.append(contentsOf: frame.entryBase..<entries.count)
-            buffer.withUnsafeBytes { bytes in
-                order.sort { Self.compareKeys(entries[$0], entries[$1], in: bytes) < 0 }
-                for index in order {
-                    let entryEnd = index + 1 < entries.count ? entries[index + 1].start : end
-                    scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[entries[index].start..<entryEnd]))
-                }
-            }
-        } else {
-            buffer.withUnsafeBytes { bytes in
-                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[contentStart..<end]))
+        guard reorder else {
+            // In order already: only the placeholder grows into the longer header.
+            scratch.withUnsafeBytes { buffer.replace(frame.start..<(frame.start + 1), with: $0) }
+            return
+        }
+        order.removeAll(keepingCapacity: true)
+        order.append(contentsOf: frame.entryBase..<entries.count)
+        buffer.withUnsafeBytes { bytes in
+            order.sort { Self.compareKeys(entries[$0], entries[$1], in: bytes) < 0 }
+            for index in order {
+                let entryEnd = index + 1 < entries.count ? entries[index + 1].start : end
+                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[entries[index].start..<entryEnd]))
             }
         }
         scratch.withUnsafeBytes { buffer.replace(frame.start..<end, with: $0) }
