@@ -1,18 +1,12 @@
 /// UTF-8 checks for strings and keys (SPEC §2.3).
 enum UTF8Validation {
-    /// Makes a `String` from bytes that must be valid UTF-8 without U+0000.
+    /// Checks that bytes are valid UTF-8 without U+0000 (SPEC §4.6).
     ///
     /// One pass finds the first zero byte and whether any byte is non-ASCII, eight bytes at a time;
     /// only non-ASCII payloads go through the full validator. The zero-byte check covers the whole
     /// payload before validity is judged (SPEC §4.6 steps 5 and 6).
     ///
     /// - Parameter offset: where `span` starts in the input, for error offsets.
-    static func makeString(_ span: UnsafeRawBufferPointer, at offset: Int) throws(XPCWireDecodingError) -> String {
-        try validate(span, at: offset)
-        return string(fromValidated: span)
-    }
-
-    /// Checks that bytes are valid UTF-8 without U+0000, with the errors of ``makeString(_:at:)``.
     @inline(__always)
     static func validate(_ span: UnsafeRawBufferPointer, at offset: Int) throws(XPCWireDecodingError) {
         let scan = scan(span)
