@@ -288,21 +288,9 @@ final class DirectEncodingState {
     /// Writes the standard scalars; `false` (writing nothing) for any other type.
     @inline(__always)
     func writeScalar<T>(_ value: T) -> Bool {
-        if let value = exactly(value, as: Int.self) { buffer.writeInt64(Int64(value)) }
-        else if let value = exactly(value, as: Bool.self) { buffer.append(value ? WireFormat.true : WireFormat.false) }
-        else if let value = exactly(value, as: Double.self) { buffer.writeDouble(value) }
-        else if let value = exactly(value, as: Int64.self) { buffer.writeInt64(value) }
-        else if let value = exactly(value, as: UInt64.self) { buffer.writeUInt64(value) }
-        else if let value = exactly(value, as: Int32.self) { buffer.writeInt64(Int64(value)) }
-        else if let value = exactly(value, as: UInt32.self) { buffer.writeUInt64(UInt64(value)) }
-        else if let value = exactly(value, as: UInt.self) { buffer.writeUInt64(UInt64(value)) }
-        else if let value = exactly(value, as: Int16.self) { buffer.writeInt64(Int64(value)) }
-        else if let value = exactly(value, as: UInt16.self) { buffer.writeUInt64(UInt64(value)) }
-        else if let value = exactly(value, as: Int8.self) { buffer.writeInt64(Int64(value)) }
-        else if let value = exactly(value, as: UInt8.self) { buffer.writeUInt64(UInt64(value)) }
-        else if let value = exactly(value, as: Float.self) { buffer.writeDouble(Double(value)) }
-        else { return false }
-        return true
+        // The tree path's list of scalars (metatype comparisons), written the wire encoder's way.
+        guard let scalar = ValueEncoder.boxScalar(value) else { return false }
+        return BodyEncoder.writeScalar(scalar, into: &buffer)
     }
 
     /// Writes the natively mapped types (SPEC §9.1); `false` (writing nothing) for the others.

@@ -354,7 +354,7 @@ struct BodyEncoder {
 
     /// Writes a fixed-size scalar inline and returns `true`; `false` (writing nothing) otherwise.
     @inline(__always)
-    private static func writeScalar(_ message: XPCMessage, into writer: inout WireWriter) -> Bool {
+    static func writeScalar(_ message: XPCMessage, into writer: inout some MessagePackWriting) -> Bool {
         switch message {
         case .null: writer.append(WireFormat.null)
         case .bool(let value): writer.append(value ? WireFormat.true : WireFormat.false)
