@@ -283,6 +283,41 @@ private func encodedBody(_ message: XPCMessage) throws -> [UInt8] {
         }
     }
 
+    /// U+0000 is found while writing (measuring does not read string bytes), yet errors keep the
+    /// order of one checking walk: a NUL comes before the slot-table, attachment and segmented
+    /// checks, and an earlier error before a later NUL.
+    @Test func embeddedNULKeepsItsPlaceInTheErrorOrder() throws {
+        let withHole: XPCMessage = ["a": .fd(slot: 1), "b": "x\u{0}"]
+        #expect(throws: XPCWireEncodingError.embeddedNUL(path: [.key("b")])) { try XPCWireEncoder().encode(withHole) }
+        #expect(throws: XPCWireEncodingError.embeddedNUL(path: [.key("b")])) { try XPCWireEncoder().encodeBody(withHole) }
+        #expect(throws: XPCWireEncodingError.unreferencedSlot(slot: 0)) {
+            try XPCWireEncoder().encode(["a": .fd(slot: 1), "b": "x"])
+        }
+        let fd = XPCAttachment.fd(FileDescriptor(rawValue: 0))
+        #expect(throws: XPCWireEncodingError.embeddedNUL(path: [.index(1), .index(0)])) {
+            try XPCWireEncoder().encode([.fd(slot: 0), ["\u{0}"]], attachments: [fd, fd])
+        }
+        #expect(throws: XPCWireEncodingError.embeddedNUL(path: [.index(1), .index(0)])) {
+            try XPCWireEncoder().encodeSegmented([.fd(slot: 0), ["\u{0}"]], attachments: [fd], detachingDataOf: 1)
+        }
+        // An earlier error still wins over a later U+0000.
+        #expect(throws: XPCWireEncodingError.slotKindMismatch(slot: 0, path: [.index(1)])) {
+            try XPCWireEncoder().encode([.fd(slot: 0), .endpoint(slot: 0), "\u{0}"])
+        }
+        // Long strings (word-at-a-time scan, with its overlapping last word) and every short length.
+        for length in 1...40 {
+            for position in 0..<length {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                bytes[position] = 0
+                let string = String(decoding: bytes, as: UTF8.self)
+                #expect(throws: XPCWireEncodingError.embeddedNUL(path: [.index(0)])) { try XPCWireEncoder().encode([.string(string)]) }
+                #expect(throws: XPCWireEncodingError.embeddedNUL(path: [.key("k")])) { try XPCWireEncoder().encode(["k": .string(string)]) }
+            }
+            let clean = String(repeating: "é", count: length)
+            #expect(try XPCWireDecoder().decode(XPCWireEncoder().encode([.string(clean)])) == [.string(clean)])
+        }
+    }
+
     @Test func slotKindMismatchNamesTheSecondUse() {
         #expect(throws: XPCWireEncodingError.slotKindMismatch(slot: 0, path: [.index(1)])) {
             try XPCWireEncoder().encode([.fd(slot: 0), .endpoint(slot: 0)])

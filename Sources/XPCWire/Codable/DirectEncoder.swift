@@ -278,11 +278,7 @@ final class DirectEncodingState {
 
     /// Writes a string, which must hold no U+0000 (SPEC §2.3) and fit a 32-bit length.
     func write(string: String) throws {
-        let utf8 = string.utf8
-        let hasNUL = utf8.withContiguousStorageIfAvailable { UTF8Validation.containsNUL(UnsafeRawBufferPointer($0)) }
-            ?? utf8.contains(0)
-        guard !hasNUL, utf8.count <= Int(UInt32.max) else { throw DirectEncodingAbandoned() }
-        buffer.write(string: string)
+        guard string.utf8.count <= Int(UInt32.max), buffer.write(string: string) else { throw DirectEncodingAbandoned() }
     }
 
     /// Writes the standard scalars; `false` (writing nothing) for any other type.
@@ -329,7 +325,8 @@ final class DirectEncodingState {
         for (slot, kind) in body.slots.enumerated() {
             if let kind { try reference(UInt16(truncatingIfNeeded: slot), as: kind) }
         }
-        let bytes = WireWriter.bytes(capacity: size) { writer in BodyEncoder.write(message, into: &writer) }
+        guard let bytes = WireWriter.bytes(capacity: size, { writer in BodyEncoder.write(message, into: &writer) })
+        else { throw DirectEncodingAbandoned() }
         buffer.append(contentsOf: bytes)
     }
 

@@ -35,8 +35,7 @@ enum UTF8Validation {
         var highBits: UInt64 = 0
         while count &- index >= 8 {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            // Non-zero exactly when some byte of `word` is zero (the classic SWAR test).
-            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+            if hasZeroByte(word) { break }
             highBits |= word
             index &+= 8
         }
@@ -52,7 +51,36 @@ enum UTF8Validation {
     /// `true` if some byte is zero; eight bytes at a time.
     @inline(__always)
     static func containsNUL(_ span: UnsafeRawBufferPointer) -> Bool {
-        scan(span).firstNUL != nil
+        guard let base = span.baseAddress else { return false }
+        let count = span.count
+        guard count >= 8 else {
+            guard count >= 4 else {
+                for index in 0..<count where base.load(fromByteOffset: index, as: UInt8.self) == 0 { return true }
+                return false
+            }
+            // The first and the last four bytes (overlapping) cover four to seven.
+            return hasZeroByte(base.loadUnaligned(as: UInt32.self))
+                || hasZeroByte(base.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
+        }
+        // Whole words, then the last eight bytes (overlapping what was checked) for the rest.
+        var index = 0
+        while count &- index >= 8 {
+            if hasZeroByte(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { return true }
+            index &+= 8
+        }
+        return index < count && hasZeroByte(base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self))
+    }
+
+    /// Non-zero exactly when some byte of `word` is zero (the classic SWAR test).
+    @inline(__always)
+    private static func hasZeroByte(_ word: UInt64) -> Bool {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
+    }
+
+    /// The same test on four bytes.
+    @inline(__always)
+    private static func hasZeroByte(_ word: UInt32) -> Bool {
+        (word &- 0x0101_0101) & ~word & 0x8080_8080 != 0
     }
 
     /// `true` if the string holds U+0000; eight bytes at a time for contiguous strings.

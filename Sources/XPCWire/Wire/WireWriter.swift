@@ -63,39 +63,44 @@ struct WireWriter: MessagePackWriting {
 
     /// As ``bytes(capacity:_:)``, detaching data payloads of at least `detachThreshold` bytes.
     static func segments(
-        capacity: Int, detachThreshold: Int, _ write: (inout WireWriter) -> Void
-    ) -> (bytes: [UInt8], detached: [(offset: Int, payload: [UInt8])]) {
+        capacity: Int, detachThreshold: Int, _ write: (inout WireWriter) -> Bool
+    ) -> (bytes: [UInt8], detached: [(offset: Int, payload: [UInt8])])? {
         var capacity = max(capacity, 0)
         while true {
             var needed = 0
+            var completed = false
             var detached: [(offset: Int, payload: [UInt8])] = []
             let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
                 var writer = WireWriter(buffer: UnsafeMutableRawBufferPointer(buffer))
                 writer.detachThreshold = detachThreshold
-                write(&writer)
+                completed = write(&writer)
                 needed = writer.position
                 detached = writer.detached
                 initializedCount = min(writer.position, buffer.count)
             }
+            guard completed else { return nil }
             if needed <= capacity { return (bytes, detached) }
             capacity = needed
         }
     }
 
-    /// Runs `write` on a writer over a new array of `capacity` bytes and returns what it wrote.
+    /// Runs `write` on a writer over a new array of `capacity` bytes and returns what it wrote,
+    /// or `nil` when `write` gives up (returns `false`).
     ///
     /// `write` must write the same bytes every time it is called: when it writes more than
     /// `capacity`, it is called again with exactly the room it needed.
-    static func bytes(capacity: Int, _ write: (inout WireWriter) -> Void) -> [UInt8] {
+    static func bytes(capacity: Int, _ write: (inout WireWriter) -> Bool) -> [UInt8]? {
         var capacity = max(capacity, 0)
         while true {
             var needed = 0
+            var completed = false
             let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
                 var writer = WireWriter(buffer: UnsafeMutableRawBufferPointer(buffer))
-                write(&writer)
+                completed = write(&writer)
                 needed = writer.position
                 initializedCount = min(writer.position, buffer.count)
             }
+            guard completed else { return nil }
             if needed <= capacity { return bytes }
             capacity = needed
         }
@@ -143,13 +148,26 @@ extension MessagePackWriting {
     }
 
     /// A string: its header in the shortest form, then its UTF-8 bytes in one copy.
-    mutating func write(string: String) {
+    ///
+    /// Returns `false` when the string holds U+0000, which no XPCWire string may (SPEC §2.3); the
+    /// bytes are written anyway and the caller discards them. Scanning while the bytes are copied
+    /// spares the encoders a separate pass over every string.
+    mutating func write(string: String) -> Bool {
         let utf8 = string.utf8
-        writeStringHeader(length: utf8.count)
-        let copied: Void? = utf8.withContiguousStorageIfAvailable { append(contentsOf: UnsafeRawBufferPointer($0)) }
-        if copied == nil {
-            for byte in utf8 { append(byte) }
+        let written: Bool? = utf8.withContiguousStorageIfAvailable { buffer in
+            let bytes = UnsafeRawBufferPointer(buffer)
+            writeStringHeader(length: bytes.count)
+            append(contentsOf: bytes)
+            return !UTF8Validation.containsNUL(bytes)
         }
+        if let written { return written }
+        writeStringHeader(length: utf8.count)
+        var free = true
+        for byte in utf8 {
+            free = free && byte != 0
+            append(byte)
+        }
+        return free
     }
 
     /// An int64 in its canonical form (SPEC §4.2.1): the first form that holds it.
@@ -212,7 +230,13 @@ extension MessagePackWriting {
         }
     }
 
+    @inline(__always)
     mutating func writeStringHeader(length: Int) {
+        // Most strings are short: the fixstr byte without the general form's tests.
+        if length < 32 {
+            append(0xa0 | UInt8(truncatingIfNeeded: length))
+            return
+        }
         writeHeader(length: length, fix: (0xa0, 32), form8: WireFormat.str8, form16: WireFormat.str16, form32: WireFormat.str32)
     }
 

@@ -22,10 +22,7 @@ public struct XPCWireEncoder: Sendable {
     /// The slot table is derived from the message: slot *n* has the kind of the values that refer
     /// to it, and every slot from 0 to the highest one used must be referenced.
     public func encode(_ message: XPCMessage) throws(XPCWireEncodingError) -> [UInt8] {
-        var body = BodyEncoder(maximumDepth: options.maximumDepth)
-        let bodyLength = try body.measure(message)
-        let slots = try body.slotTable()
-        return try Self.envelope(message, bodyLength: bodyLength, slots: slots)
+        try envelope(message, attachments: nil)
     }
 
     /// Encodes a message into a complete envelope, checking that `attachments` fill its slots.
@@ -33,12 +30,7 @@ public struct XPCWireEncoder: Sendable {
     /// - Throws: ``XPCWireEncodingError/attachmentsMismatch(slots:attachments:)`` when the count or
     ///   kinds differ from the slots the message refers to.
     public func encode(_ message: XPCMessage, attachments: [XPCAttachment]) throws(XPCWireEncodingError) -> [UInt8] {
-        var body = BodyEncoder(maximumDepth: options.maximumDepth)
-        let bodyLength = try body.measure(message)
-        let slots = try body.slotTable()
-        let matches = attachments.count == slots.count && zip(attachments, slots).allSatisfy { $0.kind == $1 }
-        guard matches else { throw .attachmentsMismatch(slots: slots, attachments: attachments.map(\.kind)) }
-        return try Self.envelope(message, bodyLength: bodyLength, slots: slots)
+        try envelope(message, attachments: attachments)
     }
 
     /// Encodes only the MessagePack body, without the envelope (SPEC §4).
@@ -48,8 +40,10 @@ public struct XPCWireEncoder: Sendable {
     public func encodeBody(_ message: XPCMessage) throws(XPCWireEncodingError) -> [UInt8] {
         var body = BodyEncoder(maximumDepth: options.maximumDepth)
         let bodyLength = try body.measure(message)
-        _ = try body.slotTable()
-        return WireWriter.bytes(capacity: bodyLength) { writer in BodyEncoder.write(message, into: &writer) }
+        _ = try body.envelopeSlots(of: message, bodyLength: nil, attachments: nil)
+        guard let bytes = WireWriter.bytes(capacity: bodyLength, { writer in BodyEncoder.write(message, into: &writer) })
+        else { throw body.writingError(in: message) }
+        return bytes
     }
 
     /// Encodes a message into a complete envelope, as ``encode(_:attachments:)``, except that the
@@ -62,29 +56,31 @@ public struct XPCWireEncoder: Sendable {
         var body = BodyEncoder(maximumDepth: options.maximumDepth)
         body.detachThreshold = max(threshold, 1)
         let bodyLength = try body.measure(message)
-        let slots = try body.slotTable()
-        let matches = attachments.count == slots.count && zip(attachments, slots).allSatisfy { $0.kind == $1 }
-        guard matches else { throw .attachmentsMismatch(slots: slots, attachments: attachments.map(\.kind)) }
-        guard bodyLength <= Int(UInt32.max) else { throw .messageTooLarge(bodyLength: bodyLength) }
+        let slots = try body.envelopeSlots(of: message, bodyLength: bodyLength, attachments: attachments)
         let total = WireFormat.headerSize + slots.count + bodyLength
-        let (bytes, detached) = WireWriter.segments(
-            capacity: total - body.detachedBytes, detachThreshold: body.detachThreshold
-        ) { writer in
+        let written = WireWriter.segments(capacity: total - body.detachedBytes, detachThreshold: body.detachThreshold) { writer in
             Self.writeEnvelope(message, bodyLength: bodyLength, slots: slots, into: &writer)
         }
+        guard let (bytes, detached) = written else { throw body.writingError(in: message) }
         return XPCSegmentedEnvelope(bytes: bytes, detached: detached, count: total)
     }
 
-    /// The 1.0 envelope of a measured message: header, slot table, body (SPEC §3.1), in one
-    /// allocation of exactly its size.
-    static func envelope(_ message: XPCMessage, bodyLength: Int, slots: [XPCSlotKind]) throws(XPCWireEncodingError) -> [UInt8] {
-        guard bodyLength <= Int(UInt32.max) else { throw .messageTooLarge(bodyLength: bodyLength) }
-        return WireWriter.bytes(capacity: WireFormat.headerSize + slots.count + bodyLength) { writer in
-            writeEnvelope(message, bodyLength: bodyLength, slots: slots, into: &writer)
-        }
+    /// The 1.0 envelope of a message: header, slot table, body (SPEC §3.1), in one allocation of
+    /// exactly its size.
+    private func envelope(_ message: XPCMessage, attachments: [XPCAttachment]?) throws(XPCWireEncodingError) -> [UInt8] {
+        var body = BodyEncoder(maximumDepth: options.maximumDepth)
+        let bodyLength = try body.measure(message)
+        let slots = try body.envelopeSlots(of: message, bodyLength: bodyLength, attachments: attachments)
+        let capacity = WireFormat.headerSize + slots.count + bodyLength
+        guard let bytes = WireWriter.bytes(capacity: capacity, { writer in
+            Self.writeEnvelope(message, bodyLength: bodyLength, slots: slots, into: &writer)
+        }) else { throw body.writingError(in: message) }
+        return bytes
     }
 
-    private static func writeEnvelope(_ message: XPCMessage, bodyLength: Int, slots: [XPCSlotKind], into writer: inout WireWriter) {
+    /// Writes header, slot table and body; `false` when the body holds a U+0000 (see
+    /// ``BodyEncoder/write(_:into:)``).
+    private static func writeEnvelope(_ message: XPCMessage, bodyLength: Int, slots: [XPCSlotKind], into writer: inout WireWriter) -> Bool {
         for byte in WireFormat.magic { writer.append(byte) }
         writer.append(WireFormat.majorVersion)
         writer.append(WireFormat.minorVersion)
@@ -92,7 +88,7 @@ public struct XPCWireEncoder: Sendable {
         writer.appendBigEndian(UInt16(truncatingIfNeeded: slots.count))
         writer.appendBigEndian(UInt32(truncatingIfNeeded: bodyLength))
         for slot in slots { writer.append(slot.rawValue) }
-        BodyEncoder.write(message, into: &writer)
+        return BodyEncoder.write(message, into: &writer)
     }
 }
 
@@ -119,10 +115,12 @@ package struct XPCSegmentedEnvelope: Sendable {
 
 /// Encodes one message as a MessagePack body in two passes.
 ///
-/// ``measure(_:)`` walks the message once, checking everything that can fail (depth, lengths,
-/// U+0000, slot kinds) in the order errors are reported, collecting the slots, and adding up the
-/// exact body size. ``write(_:into:)`` then writes the bytes into a buffer of that size and
-/// cannot fail.
+/// ``measure(_:)`` walks the message once, checking what can fail without reading string bytes
+/// (depth, lengths, slot kinds), collecting the slots, and adding up the exact body size.
+/// ``write(_:into:)`` then writes the bytes into a buffer of that size, looking for U+0000 in each
+/// string as it copies it. Errors are reported in the order of one checking walk (SPEC §2.3,
+/// §4): when writing finds a U+0000, or a check between the passes fails, ``writingError(in:)``
+/// walks the message again with every check and reports the first error with its path.
 struct BodyEncoder {
     let maximumDepth: Int
     /// The kind each slot was first referenced as; `nil` for slots not referenced yet.
@@ -182,9 +180,9 @@ struct BodyEncoder {
             var size = WireSize.array(count: elements.count)
             let complete: Bool = elements.storage.elements.withUnsafeBufferPointer { elements in
                 for index in elements.indices {
-                    // Scalars inline: most elements are, and a call per element costs more than they do.
-                    if let scalarSize = Self.scalarSize(elements[index]) {
-                        size &+= scalarSize  // at most 18 per element of an array that exists: no overflow
+                    // Leaves inline: most elements are, and a call per element costs more than they do.
+                    if let leafSize = Self.leafSize(elements[index]) {
+                        size = Self.adding(size, leafSize)
                     } else if let elementSize = quickMeasure(elements[index], depth: depth + 1) {
                         size = Self.adding(size, elementSize)
                     } else {
@@ -201,8 +199,8 @@ struct BodyEncoder {
                 for index in entries.indices {
                     guard let keySize = Self.quickMeasure(entries[index].key) else { return false }
                     size = Self.adding(size, keySize)
-                    if let scalarSize = Self.scalarSize(entries[index].value) {
-                        size = Self.adding(size, scalarSize)
+                    if let leafSize = Self.leafSize(entries[index].value) {
+                        size = Self.adding(size, leafSize)
                     } else if let valueSize = quickMeasure(entries[index].value, depth: depth + 1) {
                         size = Self.adding(size, valueSize)
                     } else {
@@ -215,9 +213,11 @@ struct BodyEncoder {
         }
     }
 
-    /// The size of a value that needs no checks and records no slot; `nil` for the others.
+    /// The size of a scalar or string that needs no checks here and records no slot; `nil` for
+    /// the others (and for a string too long for any header, which ``quickMeasure(_:depth:)``
+    /// then rejects).
     @inline(__always)
-    private static func scalarSize(_ message: XPCMessage) -> Int? {
+    private static func leafSize(_ message: XPCMessage) -> Int? {
         switch message {
         case .null, .bool: 1
         case .int64(let value): WireSize.int64(value)
@@ -225,16 +225,53 @@ struct BodyEncoder {
         case .double: WireSize.double
         case .uuid: WireSize.uuid
         case .date: WireSize.date
-        case .string, .data, .fd, .endpoint, .array, .dictionary: nil
+        case .string(let value): quickMeasure(value)
+        case .data, .fd, .endpoint, .array, .dictionary: nil
         }
     }
 
+    /// A string's size; its bytes are checked for U+0000 as ``write(_:into:)`` copies them.
+    @inline(__always)
     private static func quickMeasure(_ string: String) -> Int? {
-        let utf8 = string.utf8
-        guard utf8.count <= Int(UInt32.max) else { return nil }
-        let hasNUL = utf8.withContiguousStorageIfAvailable { UTF8Validation.containsNUL(UnsafeRawBufferPointer($0)) }
-            ?? utf8.contains(0)
-        return hasNUL ? nil : WireSize.string(length: utf8.count)
+        let length = string.utf8.count
+        return length <= Int(UInt32.max) ? WireSize.string(length: length) : nil
+    }
+
+    /// The slot table, after the checks between measuring and writing: every slot referenced,
+    /// `attachments` (when given) filling the slots, a body length that fits the header (when
+    /// given). If one fails, a U+0000 earlier in the message is reported instead, as one checking
+    /// walk would have.
+    func envelopeSlots(
+        of message: XPCMessage, bodyLength: Int?, attachments: [XPCAttachment]?
+    ) throws(XPCWireEncodingError) -> [XPCSlotKind] {
+        do throws(XPCWireEncodingError) {
+            let slots = try slotTable()
+            if let attachments {
+                let matches = attachments.count == slots.count && zip(attachments, slots).allSatisfy { $0.kind == $1 }
+                guard matches else { throw .attachmentsMismatch(slots: slots, attachments: attachments.map(\.kind)) }
+            }
+            if let bodyLength, bodyLength > Int(UInt32.max) { throw .messageTooLarge(bodyLength: bodyLength) }
+            return slots
+        } catch {
+            throw firstStringError(in: message) ?? error
+        }
+    }
+
+    /// The error for a message ``write(_:into:)`` gave up on: the first U+0000, with its path.
+    func writingError(in message: XPCMessage) -> XPCWireEncodingError {
+        // Not `nil`: the writer gives up only at a U+0000, which the checking walk reports.
+        firstStringError(in: message) ?? .embeddedNUL(path: [])
+    }
+
+    /// What the checking walk reports for a message ``measure(_:)`` accepted: its first U+0000.
+    private func firstStringError(in message: XPCMessage) -> XPCWireEncodingError? {
+        var checker = BodyEncoder(maximumDepth: maximumDepth)
+        do throws(XPCWireEncodingError) {
+            _ = try checker.measure(message, depth: 0)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     private mutating func quickReference(_ slot: UInt16, as kind: XPCSlotKind) -> Bool {
@@ -307,16 +344,15 @@ struct BodyEncoder {
     }
 
     private func measureString(_ string: String, path: XPCMessagePath) throws(XPCWireEncodingError) -> Int {
-        let utf8 = string.utf8
-        try Self.checkLength(utf8.count, path: path)
-        let hasNUL = utf8.withContiguousStorageIfAvailable { UTF8Validation.containsNUL(UnsafeRawBufferPointer($0)) }
-            ?? utf8.contains(0)
-        if hasNUL { throw .embeddedNUL(path: path) }
-        return WireSize.string(length: utf8.count)
+        let length = string.utf8.count
+        try Self.checkLength(length, path: path)
+        if UTF8Validation.containsNUL(string) { throw .embeddedNUL(path: path) }
+        return WireSize.string(length: length)
     }
 
-    /// Writes a measured message; every check was made by ``measure(_:)``.
-    static func write(_ message: XPCMessage, into writer: inout WireWriter) {
+    /// Writes a measured message and returns `true`; `false` as soon as a string holds U+0000
+    /// (the only check ``measure(_:)`` leaves to it), and the bytes are then to be discarded.
+    static func write(_ message: XPCMessage, into writer: inout WireWriter) -> Bool {
         switch message {
         case .null: writer.append(WireFormat.null)
         case .bool(let value): writer.append(value ? WireFormat.true : WireFormat.false)
@@ -324,7 +360,7 @@ struct BodyEncoder {
         case .uint64(let value): writer.writeUInt64(value)
         case .double(let value): writer.writeDouble(value)
         case .string(let value):
-            writer.write(string: value)
+            return writer.write(string: value)
         case .data(let bytes):
             writer.writeDataHeader(length: bytes.count)
             if !writer.detach(bytes) { writer.append(contentsOf: bytes) }
@@ -334,22 +370,33 @@ struct BodyEncoder {
         case .endpoint(let slot): writer.writeSlot(slot, type: WireFormat.extEndpoint)
         case .array(let elements):
             writer.writeArrayHeader(count: elements.count)
-            elements.storage.elements.withUnsafeBufferPointer { elements in
+            return elements.storage.elements.withUnsafeBufferPointer { elements in
                 for index in elements.indices where !writeScalar(elements[index], into: &writer) {
-                    write(elements[index], into: &writer)
+                    // Strings inline too; the rest by recursion.
+                    if case .string(let value) = elements[index] {
+                        guard writer.write(string: value) else { return false }
+                    } else {
+                        guard write(elements[index], into: &writer) else { return false }
+                    }
                 }
+                return true
             }
         case .dictionary(let dictionary):
             writer.writeMapHeader(count: dictionary.count)
-            dictionary.storage.entries.withUnsafeBufferPointer { entries in
+            return dictionary.storage.entries.withUnsafeBufferPointer { entries in
                 for index in entries.indices {
-                    writer.write(string: entries[index].key)
-                    if !writeScalar(entries[index].value, into: &writer) {
-                        write(entries[index].value, into: &writer)
+                    guard writer.write(string: entries[index].key) else { return false }
+                    if writeScalar(entries[index].value, into: &writer) { continue }
+                    if case .string(let value) = entries[index].value {
+                        guard writer.write(string: value) else { return false }
+                    } else {
+                        guard write(entries[index].value, into: &writer) else { return false }
                     }
                 }
+                return true
             }
         }
+        return true
     }
 
     /// Writes a fixed-size scalar inline and returns `true`; `false` (writing nothing) otherwise.
