@@ -50,6 +50,15 @@ final class DirectEncodingState {
         /// The key's first 8 bytes, big-endian, zero-padded: comparing these orders most keys
         /// without reading them (keys hold no U+0000, so the padding sorts first, like an end).
         let prefix: UInt64
+
+        /// The ``prefix`` of a key's bytes.
+        @inline(__always)
+        static func prefix(of key: UnsafeRawBufferPointer) -> UInt64 {
+            if key.count >= 8 { return UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) }
+            var prefix: UInt64 = 0
+            for byte in key { prefix = prefix << 8 | UInt64(byte) }
+            return prefix << (8 * (8 - key.count))
+        }
     }
 
     /// What a value slot holds so far.
@@ -468,12 +477,7 @@ private struct DirectKeyedContainer<Key: CodingKey>: NilStrategyKeyedContainer {
         let keyLength = name.utf8.count
         let keyStart = state.buffer.count - keyLength
         let prefix = state.buffer.withUnsafeBytes { bytes in
-            var prefix: UInt64 = 0
-            for index in 0..<8 {
-                prefix <<= 8
-                if index < keyLength { prefix |= UInt64(bytes[keyStart + index]) }
-            }
-            return prefix
+            DirectEncodingState.Entry.prefix(of: UnsafeRawBufferPointer(rebasing: bytes[keyStart..<(keyStart + keyLength)]))
         }
         state.entries.append(DirectEncodingState.Entry(
             start: start, keyStart: keyStart, keyLength: keyLength, prefix: prefix))

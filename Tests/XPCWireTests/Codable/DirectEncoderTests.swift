@@ -185,6 +185,24 @@ private struct PathRecorder: Encodable {
         try Direct.expectTaken(ManyKeys(count: count))
     }
 
+    /// Keys are ordered by an 8-byte prefix first: keys of every length from 0 to 12 that share
+    /// prefixes, differ only past the eighth byte, or hold bytes above 0x7f sort as the tree's.
+    @Test func keysSharingPrefixesOfEveryLengthSortLikeTheTree() throws {
+        var keys = [""]
+        for length in 1...12 {
+            keys.append(String(repeating: "k", count: length))
+            keys.append(String(repeating: "k", count: length - 1) + "\u{1}")
+            keys.append(String(repeating: "k", count: length - 1) + "é")
+            keys.append(String(repeating: "k", count: length - 1) + "\u{7f}")
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let shuffled = keys.shuffled(using: &generator)
+            let dictionary = Dictionary(uniqueKeysWithValues: shuffled.enumerated().map { ($1, $0) })
+            try Direct.expectTaken(dictionary)
+        }
+    }
+
     @Test(arguments: [0, 15, 16, 65_535, 65_536])
     func arraysGetTheShortestHeader(count: Int) throws {
         try Direct.expectTaken([UInt8](repeating: 0xab, count: count))
