@@ -50,6 +50,18 @@ for bin in Fixtures/invalid/*.bin; do
 done
 "$xpcwire" demo >/dev/null
 "$xpcwire" validate - <Fixtures/v1/every-variant.bin >/dev/null
+# 200,000 nested arrays (raised --max-depth): printed on one line, refused indented (exit 1), never a crash.
+python3 -c 'import struct, sys; body = b"\x91" * 200000 + b"\xc0"; sys.stdout.buffer.write(b"XPCW\x01\x00\x00\x00\x00\x00" + struct.pack(">I", len(body)) + body)' >"$scratch/deep.bin"
+"$xpcwire" json --compact --max-depth 200000 "$scratch/deep.bin" >"$scratch/deep.json"
+grep -q '{"null":null}' "$scratch/deep.json"
+for command in dump json; do
+    status=0
+    "$xpcwire" "$command" --max-depth 200000 "$scratch/deep.bin" >/dev/null 2>"$scratch/deep.err" || status=$?
+    if [ "$status" -ne 1 ] || ! grep -q "nested 200000 levels deep" "$scratch/deep.err"; then
+        echo "FAIL: xpcwire $command on 200,000 nested arrays: exit $status, $(cat "$scratch/deep.err")" >&2
+        exit 1
+    fi
+done
 echo "CLI checks passed: $(ls Fixtures/v1/*.bin | wc -l) valid, $(ls Fixtures/invalid/*.bin | wc -l) invalid, $(ls Fixtures/noncanonical/*.bin | wc -l) non-canonical fixtures"
 
 echo "== cross-language interop (C on msgpack-c, Python on msgpack)"
@@ -70,6 +82,6 @@ fuzz_targets=$((fuzz_targets + 1))
 bash Fuzz/run.sh FuzzCodable 60
 fuzz_targets=$((fuzz_targets + 1))
 
-cli_checks=$(( $(ls Fixtures/v1/*.bin Fixtures/invalid/*.bin Fixtures/noncanonical/*.bin | wc -l) + 2 ))
+cli_checks=$(( $(ls Fixtures/v1/*.bin Fixtures/invalid/*.bin Fixtures/noncanonical/*.bin | wc -l) + 5 ))
 echo "swift tests: $swift_tests, CLI fixture checks: $cli_checks, interop checks: $interop_checks, fuzz targets: $fuzz_targets"
 echo "total: $((swift_tests + cli_checks + interop_checks + fuzz_targets)) passed, 0 failed"

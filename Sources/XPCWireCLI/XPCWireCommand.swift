@@ -36,6 +36,20 @@ struct DecodingOptions: ParsableArguments {
         return XPCWireDecoder(options: XPCWireDecodingOptions(limits: limits, requiresCanonicalEncoding: canonical))
     }
 
+    /// The deepest message `dump` and pretty `json` print: they indent every line once per level,
+    /// so their output grows with the square of the depth (a million levels would be terabytes).
+    static let maximumIndentedDepth = 1_024
+
+    /// Exits with status 1 and a message when `envelope` is nested too deep to print indented.
+    func checkIndentable(_ envelope: XPCEnvelope, from path: String, alternative: String) throws {
+        let depth = envelope.message.nestingDepth
+        guard depth > Self.maximumIndentedDepth else { return }
+        FileIO.printError(
+            "\(FileIO.displayName(path)): nested \(depth) levels deep; indented output stops at "
+                + "\(Self.maximumIndentedDepth) levels (its size grows with the square of the depth): \(alternative)")
+        throw ExitCode(1)
+    }
+
     /// Reads and decodes FILE, turning a decoding error into a message and exit status 1.
     func decodeEnvelope(at path: String) throws -> XPCEnvelope {
         let bytes = try FileIO.read(path)
@@ -60,6 +74,7 @@ extension XPCWireCommand {
 
         func run() throws {
             let envelope = try options.decodeEnvelope(at: file)
+            try options.checkIndentable(envelope, from: file, alternative: "use 'xpcwire json --compact' instead")
             print(Self.render(envelope))
         }
 
@@ -87,6 +102,9 @@ extension XPCWireCommand {
 
         func run() throws {
             let envelope = try options.decodeEnvelope(at: file)
+            if !compact {
+                try options.checkIndentable(envelope, from: file, alternative: "use --compact")
+            }
             print(envelope.jsonDescription(pretty: !compact))
         }
     }

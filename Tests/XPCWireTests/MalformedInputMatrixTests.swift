@@ -436,6 +436,31 @@ struct HostileLengthCase: Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// Renders a 100,000-deep mixed message every way the library renders messages: none of
+    /// them recurses per level (they walk with a heap stack), so none overflows the stack.
+    static func renderHundredThousandDeepMixed() {
+        let depth = 100_000
+        let message = nestedMessage(.mixed, depth: depth)
+        // Level 0 is an array, level 1 a map with key "", and so on; the null is innermost.
+        let expectedLine = String(repeating: "[{\"\": ", count: depth / 2) + "null" + String(repeating: "}]", count: depth / 2)
+        guard message.nestingDepth == depth, message.description == expectedLine else { exit(EXIT_FAILURE) }
+        // Without indentation the tree is linear in size: one line per value.
+        let tree = message.treeDescription(indentation: "")
+        guard tree.split(separator: "\n").count == depth + 1, tree.hasSuffix("\"\": null") else { exit(EXIT_FAILURE) }
+        let json = message.jsonDescription(pretty: false)
+        let expectedJSON = String(repeating: #"{"array":[{"dictionary":[["","#, count: depth / 2) + #"{"null":null}"#
+            + String(repeating: "]]}]}", count: depth / 2)
+        guard json == expectedJSON else { exit(EXIT_FAILURE) }
+        guard XPCEnvelope(slots: [], message: message).jsonDescription(pretty: false).hasSuffix(expectedJSON + "}") else { exit(EXIT_FAILURE) }
+    }
+
+    @Test func hundredThousandDeepMessagesRenderWithoutRecursion() async {
+        await #expect(processExitsWith: .success) {
+            ExtremeNestingTests.renderHundredThousandDeepMixed()
+            exit(EXIT_SUCCESS)
+        }
+    }
+
     // All run in a child process, so that a stack overflow fails the expectation instead of
     // killing the whole test run.
     @Test func hundredThousandDeepArraysDecodeWithTheLimitRaised() async {

@@ -856,127 +856,147 @@ extension JSONValue {
 
     /// The UTF-8 bytes of ``serialized(pretty:)``.
     package func serializedBytes(pretty: Bool = true) -> [UInt8] {
-        var writer = Writer(pretty: pretty)
-        writer.write(self, level: 0)
+        var writer = JSONTextWriter(pretty: pretty)
+        writer.write(self)
         return writer.output
     }
+}
 
-    /// Appends JSON text for values to a byte buffer.
-    fileprivate struct Writer {
-        /// Whether to write the indented multi-line form.
-        let pretty: Bool
-        /// The text written so far.
-        private(set) var output: [UInt8] = []
+/// Writes JSON text as a sequence of events (values, container starts and ends), so a caller
+/// can write a tree it walks without recursion; ``JSONValue/serialized(pretty:)`` is one caller.
+struct JSONTextWriter {
+    /// The ASCII bytes of JSON's grammar.
+    private typealias ASCII = JSONValue.ASCII
 
-        init(pretty: Bool) {
-            self.pretty = pretty
+    /// Whether to write the indented multi-line form.
+    let pretty: Bool
+    /// The text written so far.
+    private(set) var output: [UInt8] = []
+    /// Each open container: whether it is an array (or an object), and whether it has an item yet.
+    private var open: [(isArray: Bool, hasItems: Bool)] = []
+
+    init(pretty: Bool) {
+        self.pretty = pretty
+    }
+
+    /// Writes a value tree (recursively: for trees of bounded depth).
+    mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: writeNull()
+        case .bool(let flag): writeBool(flag)
+        case .number(let lexeme): writeNumber(lexeme)
+        case .string(let text): writeString(text)
+        case .array(let elements):
+            beginArray()
+            for element in elements {
+                beginElement()
+                write(element)
+            }
+            endContainer()
+        case .object(let members):
+            beginObject()
+            for member in members {
+                beginMember(member.key)
+                write(member.value)
+            }
+            endContainer()
         }
+    }
 
-        /// Writes `value`, which sits `level` containers deep.
-        mutating func write(_ value: JSONValue, level: Int) {
-            switch value {
-            case .null:
-                output.append(contentsOf: ASCII.nullLiteral)
-            case .bool(let flag):
-                output.append(contentsOf: flag ? ASCII.trueLiteral : ASCII.falseLiteral)
-            case .number(let lexeme):
-                output.append(contentsOf: lexeme.utf8)
-            case .string(let text):
-                writeString(text)
-            case .array(let elements):
-                writeArray(elements, level: level)
-            case .object(let members):
-                writeObject(members, level: level)
+    mutating func writeNull() { output.append(contentsOf: ASCII.nullLiteral) }
+
+    mutating func writeBool(_ flag: Bool) { output.append(contentsOf: flag ? ASCII.trueLiteral : ASCII.falseLiteral) }
+
+    /// Writes a number's lexeme as it is.
+    mutating func writeNumber(_ lexeme: String) { output.append(contentsOf: lexeme.utf8) }
+
+    mutating func beginArray() {
+        output.append(ASCII.openBracket)
+        open.append((isArray: true, hasItems: false))
+    }
+
+    mutating func beginObject() {
+        output.append(ASCII.openBrace)
+        open.append((isArray: false, hasItems: false))
+    }
+
+    /// Starts the next element of the innermost array.
+    mutating func beginElement() { beginItem() }
+
+    /// Starts the next member of the innermost object: `"name": `.
+    mutating func beginMember(_ name: String) {
+        beginItem()
+        writeString(name)
+        output.append(ASCII.colon)
+        if pretty {
+            output.append(ASCII.space)
+        }
+    }
+
+    /// Closes the innermost container, on its own line when pretty and it has items.
+    mutating func endContainer() {
+        guard let closing = open.popLast() else { return }
+        if pretty && closing.hasItems {
+            writeNewline(indentedTo: open.count)
+        }
+        output.append(closing.isArray ? ASCII.closeBracket : ASCII.closeBrace)
+    }
+
+    /// Writes the comma before every item but the first and, when pretty, a new line.
+    private mutating func beginItem() {
+        guard let last = open.indices.last else { return }
+        if open[last].hasItems {
+            output.append(ASCII.comma)
+        }
+        open[last].hasItems = true
+        if pretty {
+            writeNewline(indentedTo: open.count)
+        }
+    }
+
+    /// Writes a line feed and two spaces per level.
+    private mutating func writeNewline(indentedTo level: Int) {
+        output.append(ASCII.lineFeed)
+        for _ in 0..<level {
+            output.append(ASCII.space)
+            output.append(ASCII.space)
+        }
+    }
+
+    /// Writes a quoted string, escaping `"`, `\` and control characters only.
+    mutating func writeString(_ text: String) {
+        output.append(ASCII.quote)
+        for unit in text.utf8 {
+            switch unit {
+            case ASCII.quote, ASCII.backslash:
+                writeEscape(unit)
+            case 0x08:
+                writeEscape(ASCII.lowercaseB)
+            case 0x0C:
+                writeEscape(ASCII.lowercaseF)
+            case 0x0A:
+                writeEscape(ASCII.lowercaseN)
+            case 0x0D:
+                writeEscape(ASCII.lowercaseR)
+            case 0x09:
+                writeEscape(ASCII.lowercaseT)
+            case 0x00..<0x20:
+                writeEscape(ASCII.lowercaseU)
+                output.append(ASCII.zero)
+                output.append(ASCII.zero)
+                output.append(ASCII.lowercaseHexDigits[Int(unit >> 4)])
+                output.append(ASCII.lowercaseHexDigits[Int(unit & 0x0F)])
+            default:
+                output.append(unit)
             }
         }
+        output.append(ASCII.quote)
+    }
 
-        /// Writes `[`, the elements and `]`.
-        private mutating func writeArray(_ elements: [JSONValue], level: Int) {
-            output.append(ASCII.openBracket)
-            for (index, element) in elements.enumerated() {
-                beginItem(isFirst: index == 0, level: level + 1)
-                write(element, level: level + 1)
-            }
-            endContainer(ASCII.closeBracket, isEmpty: elements.isEmpty, level: level)
-        }
-
-        /// Writes `{`, the `"name": value` members and `}`.
-        private mutating func writeObject(_ members: [JSONMember], level: Int) {
-            output.append(ASCII.openBrace)
-            for (index, member) in members.enumerated() {
-                beginItem(isFirst: index == 0, level: level + 1)
-                writeString(member.key)
-                output.append(ASCII.colon)
-                if pretty {
-                    output.append(ASCII.space)
-                }
-                write(member.value, level: level + 1)
-            }
-            endContainer(ASCII.closeBrace, isEmpty: members.isEmpty, level: level)
-        }
-
-        /// Writes the comma before every item but the first and, when pretty, a new line.
-        private mutating func beginItem(isFirst: Bool, level: Int) {
-            if !isFirst {
-                output.append(ASCII.comma)
-            }
-            if pretty {
-                writeNewline(indentedTo: level)
-            }
-        }
-
-        /// Writes the closing bracket, on its own line when pretty and the container has items.
-        private mutating func endContainer(_ closingByte: UInt8, isEmpty: Bool, level: Int) {
-            if pretty && !isEmpty {
-                writeNewline(indentedTo: level)
-            }
-            output.append(closingByte)
-        }
-
-        /// Writes a line feed and two spaces per level.
-        private mutating func writeNewline(indentedTo level: Int) {
-            output.append(ASCII.lineFeed)
-            for _ in 0..<level {
-                output.append(ASCII.space)
-                output.append(ASCII.space)
-            }
-        }
-
-        /// Writes a quoted string, escaping `"`, `\` and control characters only.
-        private mutating func writeString(_ text: String) {
-            output.append(ASCII.quote)
-            for unit in text.utf8 {
-                switch unit {
-                case ASCII.quote, ASCII.backslash:
-                    writeEscape(unit)
-                case 0x08:
-                    writeEscape(ASCII.lowercaseB)
-                case 0x0C:
-                    writeEscape(ASCII.lowercaseF)
-                case 0x0A:
-                    writeEscape(ASCII.lowercaseN)
-                case 0x0D:
-                    writeEscape(ASCII.lowercaseR)
-                case 0x09:
-                    writeEscape(ASCII.lowercaseT)
-                case 0x00..<0x20:
-                    writeEscape(ASCII.lowercaseU)
-                    output.append(ASCII.zero)
-                    output.append(ASCII.zero)
-                    output.append(ASCII.lowercaseHexDigits[Int(unit >> 4)])
-                    output.append(ASCII.lowercaseHexDigits[Int(unit & 0x0F)])
-                default:
-                    output.append(unit)
-                }
-            }
-            output.append(ASCII.quote)
-        }
-
-        /// Writes a backslash and `code`.
-        private mutating func writeEscape(_ code: UInt8) {
-            output.append(ASCII.backslash)
-            output.append(code)
-        }
+    /// Writes a backslash and `code`.
+    private mutating func writeEscape(_ code: UInt8) {
+        output.append(ASCII.backslash)
+        output.append(code)
     }
 }
 
@@ -984,7 +1004,7 @@ extension JSONValue {
 
 extension JSONValue {
     /// The ASCII bytes of JSON's grammar.
-    fileprivate enum ASCII {
+    enum ASCII {
         static let space = UInt8(ascii: " ")
         static let tab = UInt8(ascii: "\t")
         static let lineFeed = UInt8(ascii: "\n")

@@ -71,13 +71,18 @@ extension XPCEnvelope {
     ///
     /// - Parameter pretty: two-space indented lines (default), or one compact line.
     public func jsonDescription(pretty: Bool = true) -> String {
-        let value = JSONValue.object([
-            JSONMember(key: "version", value: .string(version.description)),
-            JSONMember(key: "flags", value: .number(String(flags))),
-            JSONMember(key: "slots", value: .array(slots.map { .string($0.description) })),
-            JSONMember(key: "body", value: message.jsonValue),
-        ])
-        return value.serialized(pretty: pretty)
+        var writer = JSONTextWriter(pretty: pretty)
+        writer.beginObject()
+        writer.beginMember("version")
+        writer.writeString(version.description)
+        writer.beginMember("flags")
+        writer.writeNumber(String(flags))
+        writer.beginMember("slots")
+        writer.write(.array(slots.map { .string($0.description) }))
+        writer.beginMember("body")
+        message.writeJSONDescription(into: &writer)
+        writer.endContainer()
+        return String(decoding: writer.output, as: UTF8.self)
     }
 
     /// Reads an envelope from its JSON description (SPEC §8).
@@ -102,8 +107,20 @@ extension XPCEnvelope {
 
 extension XPCMessage {
     /// The JSON description of this message alone: the `body` part of SPEC §8.
+    ///
+    /// Written without recursion, so any depth can be described; pretty lines are indented once
+    /// per enclosing JSON container, so that form grows with the square of the nesting depth.
     public func jsonDescription(pretty: Bool = true) -> String {
-        jsonValue.serialized(pretty: pretty)
+        var writer = JSONTextWriter(pretty: pretty)
+        writeJSONDescription(into: &writer)
+        return String(decoding: writer.output, as: UTF8.self)
+    }
+
+    /// Writes the description (SPEC §8) as JSON events, walking the message without recursion.
+    func writeJSONDescription(into writer: inout JSONTextWriter) {
+        var description = JSONDescriptionWriting(writer: writer)
+        walk(&description)
+        writer = description.writer
     }
 
     /// Reads a message from the JSON description of a body (SPEC §8).
@@ -117,27 +134,87 @@ extension XPCMessage {
         self = try JSONDescriptionReader.message(from: json, path: "")
     }
 
-    /// The description as a JSON value tree.
-    var jsonValue: JSONValue {
-        func variant(_ name: String, _ value: JSONValue) -> JSONValue {
-            .object([JSONMember(key: name, value: value)])
+}
+
+/// ``XPCMessage/writeJSONDescription(into:)``: each value as `{"variant": value}`, arrays as
+/// `{"array": [...]}`, dictionaries as `{"dictionary": [["key", value], ...]}` (SPEC §8).
+private struct JSONDescriptionWriting: XPCMessageVisitor {
+    var writer: JSONTextWriter
+
+    /// Starts the item a value is: an element, or the value of a `["key", value]` pair.
+    private mutating func beginItem(_ label: XPCMessageWalkLabel) {
+        switch label {
+        case .root: break
+        case .index: writer.beginElement()
+        case .key(let key):
+            writer.beginElement()
+            writer.beginArray()
+            writer.beginElement()
+            writer.writeString(key)
+            writer.beginElement()
         }
-        switch self {
-        case .null: return variant("null", .null)
-        case .bool(let value): return variant("bool", .bool(value))
-        case .int64(let value): return variant("int64", .string(String(value)))
-        case .uint64(let value): return variant("uint64", .string(String(value)))
-        case .double(let value): return variant("double", .string(JSONDescriptionReader.hex16(value.bitPattern)))
-        case .string(let value): return variant("string", .string(value))
-        case .data(let bytes): return variant("data", .string(Base64.encode(bytes)))
-        case .fd(let slot): return variant("fd", .number(String(slot)))
-        case .uuid(let uuid): return variant("uuid", .string(uuid.uuidString))
-        case .date(let date): return variant("date", .string(String(date.nanosecondsSinceReferenceDate)))
-        case .endpoint(let slot): return variant("endpoint", .number(String(slot)))
-        case .array(let elements): return variant("array", .array(elements.map(\.jsonValue)))
-        case .dictionary(let dictionary):
-            return variant("dictionary", .array(dictionary.map { .array([.string($0.key), $0.value.jsonValue]) }))
+    }
+
+    /// Ends what ``beginItem(_:)`` started once the value is written.
+    private mutating func endItem(_ label: XPCMessageWalkLabel) {
+        if case .key = label { writer.endContainer() }
+    }
+
+    mutating func visitLeaf(_ message: XPCMessage, label: XPCMessageWalkLabel, depth: Int) {
+        beginItem(label)
+        writer.beginObject()
+        switch message {
+        case .null:
+            writer.beginMember("null")
+            writer.writeNull()
+        case .bool(let value):
+            writer.beginMember("bool")
+            writer.writeBool(value)
+        case .int64(let value):
+            writer.beginMember("int64")
+            writer.writeString(String(value))
+        case .uint64(let value):
+            writer.beginMember("uint64")
+            writer.writeString(String(value))
+        case .double(let value):
+            writer.beginMember("double")
+            writer.writeString(JSONDescriptionReader.hex16(value.bitPattern))
+        case .string(let value):
+            writer.beginMember("string")
+            writer.writeString(value)
+        case .data(let bytes):
+            writer.beginMember("data")
+            writer.writeString(Base64.encode(bytes))
+        case .fd(let slot):
+            writer.beginMember("fd")
+            writer.writeNumber(String(slot))
+        case .uuid(let uuid):
+            writer.beginMember("uuid")
+            writer.writeString(uuid.uuidString)
+        case .date(let date):
+            writer.beginMember("date")
+            writer.writeString(String(date.nanosecondsSinceReferenceDate))
+        case .endpoint(let slot):
+            writer.beginMember("endpoint")
+            writer.writeNumber(String(slot))
+        case .array, .dictionary:
+            break  // containers are entered, not visited as leaves
         }
+        writer.endContainer()
+        endItem(label)
+    }
+
+    mutating func enterContainer(_ message: XPCMessage, count: Int, label: XPCMessageWalkLabel, depth: Int) {
+        beginItem(label)
+        writer.beginObject()
+        if case .array = message { writer.beginMember("array") } else { writer.beginMember("dictionary") }
+        writer.beginArray()
+    }
+
+    mutating func leaveContainer(_ message: XPCMessage, label: XPCMessageWalkLabel, depth: Int) {
+        writer.endContainer()
+        writer.endContainer()
+        endItem(label)
     }
 }
 

@@ -8,23 +8,26 @@ extension XPCMessage: CustomStringConvertible, CustomDebugStringConvertible {
     /// A one-line rendering that names every scalar's variant, e.g.
     /// `{"n": int64 3, "f": fd slot 0, "tags": [string "a"]}`.
     public var description: String {
-        var output = ""
-        XPCMessage.render(self, into: &output)
-        return output
+        var line = OneLineRendering()
+        walk(&line)
+        return line.output
     }
 
     /// The same as ``description``.
     public var debugDescription: String { description }
 
     /// A multi-line indented tree, one value per line, as `xpcwire dump` prints it.
+    ///
+    /// Every line is indented once per enclosing container, so the text grows with the square of
+    /// the nesting depth; ``description`` grows only with the message.
     public func treeDescription(indentation: String = "  ") -> String {
-        var output = ""
-        XPCMessage.renderTree(self, label: nil, depth: 0, indentation: indentation, into: &output)
-        return output
+        var tree = TreeRendering(indentation: indentation)
+        walk(&tree)
+        return tree.output
     }
 
     /// The scalar part of a rendering: `int64 3`, `string "a"`, `array (2)` and so on.
-    private static func summary(of message: XPCMessage) -> String {
+    static func summary(of message: XPCMessage) -> String {
         switch message {
         case .null: return "null"
         case .bool(let value): return "bool \(value)"
@@ -77,50 +80,63 @@ extension XPCMessage: CustomStringConvertible, CustomDebugStringConvertible {
         return text + ">"
     }
 
-    private static func render(_ message: XPCMessage, into output: inout String) {
-        switch message {
-        case .array(let elements):
-            output += "["
-            for (index, element) in elements.enumerated() {
-                if index > 0 { output += ", " }
-                render(element, into: &output)
-            }
-            output += "]"
-        case .dictionary(let dictionary):
-            output += "{"
-            for (index, entry) in dictionary.enumerated() {
-                if index > 0 { output += ", " }
-                output += quoted(entry.key) + ": "
-                render(entry.value, into: &output)
-            }
-            output += "}"
-        default:
-            output += summary(of: message)
-        }
+}
+
+/// ``XPCMessage/description``: `[…]` and `{key: …}` around each value's summary.
+private struct OneLineRendering: XPCMessageVisitor {
+    var output = ""
+    /// Whether the innermost open container has had a value yet.
+    private var isFirst = true
+
+    private mutating func begin(_ label: XPCMessageWalkLabel) {
+        if case .root = label { return }
+        if !isFirst { output += ", " }
+        isFirst = false
+        if case .key(let key) = label { output += XPCMessage.quoted(key) + ": " }
     }
 
-    private static func renderTree(
-        _ message: XPCMessage, label: String?, depth: Int, indentation: String, into output: inout String
-    ) {
+    mutating func visitLeaf(_ message: XPCMessage, label: XPCMessageWalkLabel, depth: Int) {
+        begin(label)
+        output += XPCMessage.summary(of: message)
+    }
+
+    mutating func enterContainer(_ message: XPCMessage, count: Int, label: XPCMessageWalkLabel, depth: Int) {
+        begin(label)
+        if case .array = message { output += "[" } else { output += "{" }
+        isFirst = true
+    }
+
+    mutating func leaveContainer(_ message: XPCMessage, label: XPCMessageWalkLabel, depth: Int) {
+        if case .array = message { output += "]" } else { output += "}" }
+        isFirst = false
+    }
+}
+
+/// ``XPCMessage/treeDescription(indentation:)``: a line per value, indented by depth.
+private struct TreeRendering: XPCMessageVisitor {
+    let indentation: String
+    var output = ""
+
+    private mutating func line(_ message: XPCMessage, label: XPCMessageWalkLabel, depth: Int) {
         if !output.isEmpty { output += "\n" }
         output += String(repeating: indentation, count: depth)
-        if let label { output += label + ": " }
-        output += summary(of: message)
-        switch message {
-        case .array(let elements):
-            for (index, element) in elements.enumerated() {
-                renderTree(element, label: "[\(index)]", depth: depth + 1, indentation: indentation, into: &output)
-            }
-        case .dictionary(let dictionary):
-            for entry in dictionary {
-                renderTree(
-                    entry.value, label: quoted(entry.key), depth: depth + 1,
-                    indentation: indentation, into: &output)
-            }
-        default:
-            break
+        switch label {
+        case .root: break
+        case .index(let index): output += "[\(index)]: "
+        case .key(let key): output += XPCMessage.quoted(key) + ": "
         }
+        output += XPCMessage.summary(of: message)
     }
+
+    mutating func visitLeaf(_ message: XPCMessage, label: XPCMessageWalkLabel, depth: Int) {
+        line(message, label: label, depth: depth)
+    }
+
+    mutating func enterContainer(_ message: XPCMessage, count: Int, label: XPCMessageWalkLabel, depth: Int) {
+        line(message, label: label, depth: depth)
+    }
+
+    mutating func leaveContainer(_ message: XPCMessage, label: XPCMessageWalkLabel, depth: Int) {}
 }
 
 extension XPCDate: CustomStringConvertible {
