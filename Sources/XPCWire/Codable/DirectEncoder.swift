@@ -99,6 +99,8 @@ final class DirectEncodingState {
     @exclusivity(unchecked) var abandoned = false
     /// Reused across dictionaries that need sorting.
     @exclusivity(unchecked) private var order: [Int] = []
+    @exclusivity(unchecked) private var pieces: [Range<Int>] = []
+    /// A container's real header, while it is being put in place.
     @exclusivity(unchecked) private var scratch: [UInt8] = []
 
     init(options: XPCEncoder.Options, userInfo: [CodingUserInfoKey: any Sendable], capacity: Int) {
@@ -229,6 +231,7 @@ final class DirectEncodingState {
         return sorted
     }
 
+    @inline(__always)
     private static func compareKeys(_ a: Entry, _ b: Entry, in bytes: UnsafeRawBufferPointer) -> Int {
         if a.prefix != b.prefix { return a.prefix < b.prefix ? -1 : 1 }
         return UTF8Order.compare(
@@ -255,13 +258,17 @@ final class DirectEncodingState {
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: frame.entryBase..<entries.count)
         buffer.withUnsafeBytes { bytes in
-            order.sort { Self.compareKeys(entries[$0], entries[$1], in: bytes) < 0 }
-            for index in order {
-                let entryEnd = index + 1 < entries.count ? entries[index + 1].start : end
-                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[entries[index].start..<entryEnd]))
+            entries.withUnsafeBufferPointer { entries in
+                order.sort { Self.compareKeys(entries[$0], entries[$1], in: bytes) < 0 }
             }
         }
-        scratch.withUnsafeBytes { buffer.replace(frame.start..<end, with: $0) }
+        pieces.removeAll(keepingCapacity: true)
+        for index in order {
+            pieces.append(entries[index].start..<(index + 1 < entries.count ? entries[index + 1].start : end))
+        }
+        scratch.withUnsafeBytes { header in
+            pieces.withUnsafeBufferPointer { buffer.rearrange(from: frame.start, header: header, pieces: $0) }
+        }
     }
 
     // MARK: Attachments

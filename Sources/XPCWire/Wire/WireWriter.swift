@@ -397,6 +397,31 @@ final class GrowingWireBuffer: MessagePackWriting {
         count = newEnd + tail
     }
 
+    /// Rewrites everything from `start` to the end as `header` followed by the `pieces` (ranges
+    /// of the bytes written after `start`, in the order given), assembling them in room past the
+    /// end and moving them back in one copy. Does nothing if a range is out of bounds.
+    func rearrange(from start: Int, header: UnsafeRawBufferPointer, pieces: UnsafeBufferPointer<Range<Int>>) {
+        guard start >= 0, start <= count else { return }
+        var length = header.count
+        for piece in pieces {
+            guard piece.lowerBound >= start, piece.upperBound <= count else { return }
+            length += piece.count
+        }
+        let assembly = count
+        reserve(length)
+        var position = assembly
+        if let source = header.baseAddress, !header.isEmpty {
+            (storage + position).copyMemory(from: source, byteCount: header.count)
+            position += header.count
+        }
+        for piece in pieces {
+            (storage + position).copyMemory(from: storage + piece.lowerBound, byteCount: piece.count)
+            position += piece.count
+        }
+        (storage + start).copyMemory(from: storage + assembly, byteCount: length)
+        count = start + length
+    }
+
     /// The bytes written, as an array of exactly their size.
     func makeArray() -> [UInt8] {
         [UInt8](UnsafeRawBufferPointer(start: storage, count: count))
