@@ -13,8 +13,8 @@ import XPCWire
 /// Default mode either fails with an error whose offset lies inside the input (or at its end), and
 /// strict mode then fails with the same error or an earlier `nonCanonical` one (SPEC §5.3); or it
 /// gives a message whose canonical encoding strict mode decodes to an equal message, whose second
-/// encoding is byte-identical, and which equals the input exactly when strict mode accepts the
-/// input (SPEC §5.4).
+/// encoding is byte-identical, which equals the input exactly when strict mode accepts the
+/// input (SPEC §5.4), and whose JSON description reads back as the same envelope (SPEC §8).
 enum WireDecodingOracle {
     static let lenient = XPCWireDecoder()
     static let strict = XPCWireDecoder(options: XPCWireDecodingOptions(requiresCanonicalEncoding: true))
@@ -50,6 +50,10 @@ enum WireDecodingOracle {
                 violations.append("canonical envelope has version \(again.version), flags \(again.flags)")
             }
             if try XPCWireEncoder().encode(again.message) != canonical { violations.append("second encoding differs") }
+            for pretty in [false, true] {
+                let described = try XPCEnvelope(jsonDescription: envelope.jsonDescription(pretty: pretty))
+                if described != envelope { violations.append("JSON description (pretty: \(pretty)) reads back as \(described.message)") }
+            }
             let isCanonical = canonical.elementsEqual(bytes)
             do throws(XPCWireDecodingError) {
                 let strictMessage = try strict.decodeEnvelope(bytes).message

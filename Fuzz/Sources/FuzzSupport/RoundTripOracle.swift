@@ -10,7 +10,8 @@ import XPCWire
 /// - the message encodes canonically, the strict decoder accepts that encoding and gives back an
 ///   equal message, and encoding that message again gives identical bytes (SPEC §5.4, 3 and 4);
 /// - the strict decoder accepts the input itself exactly when it already is that canonical
-///   encoding, and otherwise fails with `nonCanonical` (SPEC §5.3).
+///   encoding, and otherwise fails with `nonCanonical` (SPEC §5.3);
+/// - the envelope's JSON description, compact and pretty, reads back as an equal envelope (SPEC §8).
 ///
 /// For an input the default decoder rejects with error E, the strict decoder fails with E or with
 /// a `nonCanonical` error met earlier (SPEC §5.3: every other error is the same in both modes).
@@ -57,6 +58,17 @@ public enum RoundTripOracle {
         let twice = encodeEnvelope(again.message, input: bytes)
         guard twice == canonical else {
             violation("second encoding differs: \(hex(twice)) vs \(hex(canonical))", bytes)
+        }
+        // The JSON description is lossless (SPEC §8), in both forms.
+        for pretty in [false, true] {
+            do {
+                let described = try XPCEnvelope(jsonDescription: envelope.jsonDescription(pretty: pretty))
+                guard described == envelope else {
+                    violation("JSON description (pretty: \(pretty)) reads back as \(described.message)", bytes)
+                }
+            } catch {
+                violation("JSON description (pretty: \(pretty)) does not read back: \(error)", bytes)
+            }
         }
         checkStrictAcceptsExactlyCanonical(
             isCanonical: canonical.elementsEqual(bytes), bytes: bytes,
