@@ -35,6 +35,9 @@ final class ConnectionLoop: Sendable {
         /// The thread that runs the loop, while it does.
         var thread: pthread_t?
         var source: Source?
+        /// The connection ended: nothing is read any more, even if attached later (``attach(_:wake:)``
+        /// may race with ``detach()`` when a connection is cancelled as it becomes ready).
+        var detached = false
     }
 
     /// The most frames read in one pass before queued jobs get their turn.
@@ -63,9 +66,10 @@ final class ConnectionLoop: Sendable {
     }
 
     /// Starts reading `reader`'s socket, waking the loop on `wake` (a connected socket pair: the
-    /// end the loop reads, the end others write).
+    /// end the loop reads, the end others write). Does nothing once ``detach()`` was called.
     func attach(_ reader: InboundReader, wake: (read: DescriptorHandle, write: DescriptorHandle)) {
         let start = state.withLock { state -> Bool in
+            if state.detached { return false }
             state.source = Source(reader: reader, wakeRead: wake.read, wakeWrite: wake.write)
             state.woken = true
             if state.running { return false }
@@ -75,11 +79,12 @@ final class ConnectionLoop: Sendable {
         if start { startThread() }
     }
 
-    /// Stops reading (the connection ended); queued jobs still run.
+    /// Stops reading for good (the connection ended); queued jobs still run.
     func detach() {
         let wake = state.withLock { state -> DescriptorHandle? in
             let source = state.source
             state.source = nil
+            state.detached = true
             state.woken = true
             guard state.sleeping else { return nil }
             state.sleeping = false
