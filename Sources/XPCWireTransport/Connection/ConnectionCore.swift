@@ -306,7 +306,7 @@ final class ConnectionCore: Sendable {
         let token = RequestToken()
         return await withTaskCancellationHandler {
             // Resumed exactly once: by whoever removes it from `pending` under the lock (the
-            // reader thread, `end`, or the cancellation handler), or here when never added.
+            // connection's thread, `end`, or the cancellation handler), or here when never added.
             await withUnsafeContinuation { (continuation: ReplyWaiter) in
                 let outcome = state.withLock { state -> Result<(id: UInt64, route: Route), XPCTransportError> in
                     if case .ended(let error) = state.phase { return .failure(error) }

@@ -153,10 +153,12 @@ public final class XPCServer: Sendable {
         for connection in active { connection.cancel() }
     }
 
-    /// Serves one connection with worker tasks that take its events themselves (the reader
+    /// Serves one connection with worker tasks that take its events themselves (the connection's
     /// thread resumes a waiting worker with the message, which then runs the handler: no task is
-    /// created per message and no serving loop stands in between). A worker that takes the last
-    /// idle place asks for one more, up to ``maximumConcurrentMessagesPerConnection``.
+    /// created per message and no serving loop stands in between; with
+    /// ``HandlerExecution/connectionExecutor`` the worker runs on that same thread, in the same
+    /// pass). A worker that takes the last idle place asks for one more, up to
+    /// ``maximumConcurrentMessagesPerConnection``.
     private func serve(_ connection: XPCConnection) async {
         let key = ObjectIdentifier(connection)
         connections.withLock { $0[key] = connection }
