@@ -128,10 +128,13 @@ extension TransportTests {
                 }
                 #expect(await eventually { connection.core.state.withLock { $0.pending.count } == 1 })
                 // Hold the connection's thread in a job, queue more jobs behind it, cancel.
+                let holdingStarted = ConditionLock(false)
                 let gate = ConditionLock(false)
                 let holding = Task(executorPreference: executor) {
+                    holdingStarted.withLock { $0 = true }
                     gate.wait(until: { $0 }, then: { _ in })
                 }
+                #expect(await eventually { holdingStarted.withLock { $0 } })
                 let queued = (0..<100).map { n in
                     Task(executorPreference: executor) { () -> Bool in
                         let onThread = loop.isCurrent
@@ -145,9 +148,9 @@ extension TransportTests {
                         return onThread && failed
                     }
                 }
-                #expect(await eventually { loop.state.withLock { $0.jobs.count } >= 100 })
+                #expect(await eventually { loop.state.withLock { $0.jobs.count } == 100 })
                 connection.cancel()
-                gate.withLock { $0 = true }
+                gate.withLockThenBroadcast { $0 = true }
                 await holding.value
                 for task in queued { #expect(try await withTimeout { await task.value }) }
                 #expect(try await withTimeout { await parked.value } == .cancelled)
