@@ -56,7 +56,7 @@ final class ConnectionLoop: Sendable {
     // MARK: - From other threads
 
     /// Queues a job; starts the thread, or wakes it, when needed.
-    func enqueue(_ job: UnownedJob) {
+    func schedule(_ job: UnownedJob) {
         let (start, wake) = state.withLock { state -> (Bool, DescriptorHandle?) in
             state.jobs.append(job)
             return state.nudge()
@@ -195,6 +195,6 @@ extension ConnectionLoop.State {
 @available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *)
 extension ConnectionLoop: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
-        enqueue(UnownedJob(job))
+        schedule(UnownedJob(job))
     }
 }
