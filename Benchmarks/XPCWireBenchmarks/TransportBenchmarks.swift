@@ -15,6 +15,16 @@ import Darwin
 // iteration; connections are made once, in each benchmark's setup. Target: the transport within
 // 1.5× of raw for latency (`requestReply` vs `pingPong`) and throughput (`send1MiB`).
 //
+// The server runs its handlers on each connection's own thread (the default
+// `XPCServer.HandlerExecution.connectionExecutor`). The harness calls each benchmark's closure
+// once per sample from a task of its own, on the global executor, so in `requestReply` and
+// `send1MiB` the reply resumes the caller on a pool thread. `requestReply.pool` runs the server's
+// handlers on the global executor too (`.concurrentPool`). `requestReply.onExecutor` is a caller
+// that stays on the client connection's executor (`withTaskExecutorPreference(connection.executor)`)
+// for 1,000 round trips per sample, so each reply resumes it on the thread that read it; its
+// counterpart `pingPong.x1000` makes 1,000 raw round trips per sample (both report the time per
+// round trip).
+//
 //   swift package --disable-sandbox benchmark --filter 'transport/.*'
 
 /// Registers the `transport/…` benchmarks.
@@ -35,6 +45,17 @@ func registerTransportBenchmarks() {
     registerPair(
         transportName: "transport/XPCConnection.requestReply", rawName: "transport/raw.socketpair.pingPong",
         request: smallRequest, reply: smallReply, configuration: configuration)
+    registerTransport(
+        "transport/XPCConnection.requestReply.pool", request: smallRequest, reply: smallReply, caller: .pool,
+        execution: .concurrentPool, configuration: configuration)
+    var thousand = configuration
+    thousand.scalingFactor = .kilo
+    thousand.maxIterations = 1_000
+    thousand.maxDuration = .seconds(3)
+    registerTransport(
+        "transport/XPCConnection.requestReply.onExecutor", request: smallRequest, reply: smallReply,
+        caller: .connectionExecutor, execution: .connectionExecutor, configuration: thousand)
+    registerRaw("transport/raw.socketpair.pingPong.x1000", request: smallRequest, reply: smallReply, configuration: thousand)
     registerPair(
         transportName: "transport/XPCConnection.send1MiB", rawName: "transport/raw.socketpair.send1MiB",
         request: blobRequest, reply: tinyReply, configuration: configuration)
@@ -45,19 +66,14 @@ private func registerPair(
     transportName: String, rawName: String, request: XPCMessage, reply: XPCMessage,
     configuration: Benchmark.Configuration
 ) {
-    let transport = Holder<TransportFixture>()
-    Benchmark(transportName, configuration: configuration) { benchmark in
-        guard let fixture = transport.value else { throw FixtureError.notSetUp }
-        for _ in benchmark.scaledIterations {
-            blackHole(try await fixture.connection.sendRequest(request))
-        }
-    } setup: {
-        transport.value = try await TransportFixture(reply: reply)
-    } teardown: {
-        transport.value?.close()
-        transport.value = nil
-    }
+    registerTransport(
+        transportName, request: request, reply: reply, caller: .pool, execution: .connectionExecutor,
+        configuration: configuration)
+    registerRaw(rawName, request: request, reply: reply, configuration: configuration)
+}
 
+/// Round trips of the same envelope bytes over a raw socketpair.
+private func registerRaw(_ rawName: String, request: XPCMessage, reply: XPCMessage, configuration: Benchmark.Configuration) {
     let raw = Holder<RawSocketPairFixture>()
     Benchmark(rawName, configuration: configuration) { benchmark in
         guard let fixture = raw.value else { throw FixtureError.notSetUp }
@@ -70,6 +86,42 @@ private func registerPair(
     } teardown: {
         raw.value?.close()
         raw.value = nil
+    }
+}
+
+/// Where a benchmark's caller waits for its replies.
+private enum Caller {
+    /// The harness's own task, on the global executor.
+    case pool
+    /// The client connection's executor, for all the round trips of a sample.
+    case connectionExecutor
+}
+
+/// Round trips through `XPCConnection.sendRequest` to an in-process `XPCServer` whose handlers run
+/// where `execution` says.
+private func registerTransport(
+    _ name: String, request: XPCMessage, reply: XPCMessage, caller: Caller, execution: XPCServer.HandlerExecution,
+    configuration: Benchmark.Configuration
+) {
+    let transport = Holder<TransportFixture>()
+    Benchmark(name, configuration: configuration) { benchmark in
+        guard let fixture = transport.value else { throw FixtureError.notSetUp }
+        let connection = fixture.connection
+        func roundTrips() async throws {
+            for _ in benchmark.scaledIterations {
+                blackHole(try await connection.sendRequest(request))
+            }
+        }
+        if case .connectionExecutor = caller, #available(macOS 15, *) {
+            try await withTaskExecutorPreference(connection.executor) { try await roundTrips() }
+        } else {
+            try await roundTrips()
+        }
+    } setup: {
+        transport.value = try await TransportFixture(reply: reply, execution: execution)
+    } teardown: {
+        transport.value?.close()
+        transport.value = nil
     }
 }
 
@@ -97,9 +149,9 @@ private final class TransportFixture: Sendable {
     let connection: XPCConnection
     private let serverTask: Task<Void, Never>
 
-    init(reply: XPCMessage) async throws {
+    init(reply: XPCMessage, execution: XPCServer.HandlerExecution) async throws {
         let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
-        server = XPCServer(listener: listener) { received, _ in
+        server = XPCServer(listener: listener, handlerExecution: execution) { received, _ in
             received.expectsReply ? reply : nil
         }
         let server = self.server

@@ -58,11 +58,15 @@ extension TransportTests {
             await OpenDescriptors.expectNoLeak(from: baseline, "10,000 messages")
         }
 
-        @Test func aThousandConcurrentRequestsAllGetTheirOwnReply() async throws {
+        /// Half the callers wait on the connection's executor, half on the global executor.
+        @Test(arguments: [XPCServer.HandlerExecution.connectionExecutor, .concurrentPool])
+        func aThousandConcurrentRequestsAllGetTheirOwnReply(_ execution: XPCServer.HandlerExecution) async throws {
             let baseline = OpenDescriptors.count()
             do {
             let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
-            let server = XPCServer(listener: listener, maximumConcurrentMessagesPerConnection: 128) { received, _ in
+            let server = XPCServer(
+                listener: listener, maximumConcurrentMessagesPerConnection: 128, handlerExecution: execution
+            ) { received, _ in
                 await Task.yield()
                 return ["answer": .int64((received.message["n"]?.int64Value ?? 0) * 2)]
             }
@@ -70,10 +74,15 @@ extension TransportTests {
             let connection = XPCConnection(endpoint: endpoint)
             let answers = try await withTimeout {
                 try await withThrowingTaskGroup(of: (Int64, Int64).self) { group in
+                    @Sendable func ask(_ n: Int) async throws -> (Int64, Int64) {
+                        let reply = try await connection.sendRequest(["n": .int64(Int64(n))])
+                        return (Int64(n), reply["answer"]?.int64Value ?? -1)
+                    }
                     for n in 0..<1000 {
-                        group.addTask {
-                            let reply = try await connection.sendRequest(["n": .int64(Int64(n))])
-                            return (Int64(n), reply["answer"]?.int64Value ?? -1)
+                        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *), n.isMultiple(of: 2) {
+                            group.addTask(executorPreference: connection.executor) { try await ask(n) }
+                        } else {
+                            group.addTask { try await ask(n) }
                         }
                     }
                     var answers: [Int64: Int64] = [:]

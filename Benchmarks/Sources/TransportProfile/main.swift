@@ -5,7 +5,10 @@ import XPCWireTransport
 // TransportProfile (issue 8): round trips through `XPCConnection.sendRequest` to an in-process
 // `XPCServer`, for profilers that want a plain process rather than the benchmark harness.
 //
-//   TransportProfile small|blob COUNT          through XPCConnection and XPCServer
+//   TransportProfile small|blob COUNT          through XPCConnection and XPCServer, handlers and
+//                                              caller on the connections' executors
+//   TransportProfile pool-small|pool-blob COUNT the same with handlers and caller on the global
+//                                              executor (`.concurrentPool`, no preference)
 //   TransportProfile raw-small|raw-blob COUNT  the same envelopes over a bare socketpair, echoed
 //                                              by a thread (as the `transport/raw.*` benchmarks)
 //
@@ -19,7 +22,8 @@ import XPCWireTransport
 let arguments = CommandLine.arguments
 let mode = arguments.count > 1 ? arguments[1] : "small"
 let raw = mode.hasPrefix("raw-")
-let shape = raw ? String(mode.dropFirst(4)) : mode
+let pool = mode.hasPrefix("pool-")
+let shape = raw ? String(mode.dropFirst(4)) : pool ? String(mode.dropFirst(5)) : mode
 let count = arguments.count > 2 ? Int(arguments[2]) ?? 1_000 : 1_000
 
 func blob(count: Int) -> [UInt8] {
@@ -103,7 +107,7 @@ func rawRoundTrips(_ count: Int, request: [UInt8], reply: [UInt8]) throws -> Dou
 }
 
 let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
-let server = XPCServer(listener: listener) { received, _ in
+let server = XPCServer(listener: listener, handlerExecution: pool ? .concurrentPool : .connectionExecutor) { received, _ in
     received.expectsReply ? reply : nil
 }
 let serverTask = Task { await server.run() }
@@ -113,16 +117,23 @@ for _ in 0..<10 { _ = try await connection.sendRequest(request) }
 
 /// The measured loop, off the main actor (as the benchmark harness runs it), so that every
 /// round trip does not also hop to the main actor and back.
+/// On the connection's executor unless `pool`: each reply resumes the loop on the thread that read it.
 @concurrent
-func roundTrips(_ count: Int, _ connection: XPCConnection, _ request: XPCMessage) async throws -> Duration {
-    let start = ContinuousClock.now
-    for _ in 0..<count {
-        _ = try await connection.sendRequest(request)
+func roundTrips(_ count: Int, _ connection: XPCConnection, _ request: XPCMessage, pool: Bool) async throws -> Duration {
+    func measure() async throws -> Duration {
+        let start = ContinuousClock.now
+        for _ in 0..<count {
+            _ = try await connection.sendRequest(request)
+        }
+        return ContinuousClock.now - start
     }
-    return ContinuousClock.now - start
+    if !pool, #available(macOS 15, *) {
+        return try await withTaskExecutorPreference(connection.executor) { try await measure() }
+    }
+    return try await measure()
 }
 
-let elapsed = try await roundTrips(count, connection, request)
+let elapsed = try await roundTrips(count, connection, request, pool: pool)
 let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
 print("\(shape): \(count) round trips, \(String(format: "%.2f", nanoseconds / Double(count) / 1000)) us each")
 connection.cancel()

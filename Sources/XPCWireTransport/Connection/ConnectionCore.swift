@@ -3,14 +3,16 @@ import SystemPackage
 import XPCWire
 
 /// The machinery behind an ``XPCConnection``: a writer thread that connects, checks the peer,
-/// says hello and writes queued frames in order, and a reader thread that reads, checks and
-/// delivers frames (SPEC §9.2). Blocking system calls happen on these two threads only, never on
-/// Swift concurrency's cooperative threads.
+/// says hello and writes queued frames in order, and the connection's own thread
+/// (``ConnectionLoop``) that reads, checks and delivers frames (SPEC §9.2) between the jobs of the
+/// tasks that prefer the connection's executor. Blocking system calls happen on the writer thread
+/// and in the loop's `poll` only, never on Swift concurrency's cooperative threads.
 ///
 /// Sending does not need the writer thread when the socket can take the frame: a sender that
 /// finds nothing queued and nobody writing writes the frame itself with a non-blocking
 /// `sendmsg` (``writeDirectly(_:id:on:)``), and hands the writer thread only what the socket
-/// could not take yet. Replies resume their `sendRequest` straight from the reader thread.
+/// could not take yet. Replies resume their `sendRequest` straight from the connection's thread:
+/// a caller on the connection's executor goes on in the same pass of the loop.
 final class ConnectionCore: Sendable {
     /// Where the socket comes from.
     enum Target: Sendable {
@@ -124,15 +126,9 @@ final class ConnectionCore: Sendable {
     let target: Target
     let options: XPCConnection.Options
     let state: ConditionLock<State>
-    let events = DeliveryQueue<XPCConnection.Event>(
-        dispose: { event in
-            if case .message(let received) = event { received.closeAttachments() }
-        },
-        // Rejections are numbered, so that a server's workers report them in order.
-        sequenced: { event in
-            if case .rejected = event { return true }
-            return false
-        })
+    /// The connection's thread and executor.
+    let loop = ConnectionLoop()
+    let events: DeliveryQueue<XPCConnection.Event>
 
     init(target: Target, options: XPCConnection.Options) {
         self.target = target
@@ -140,6 +136,19 @@ final class ConnectionCore: Sendable {
         var initial = State()
         initial.schemas = options.messageSchemas
         self.state = ConditionLock(initial)
+        let loop = self.loop
+        events = DeliveryQueue(
+            dispose: { event in
+                if case .message(let received) = event { received.closeAttachments() }
+            },
+            // Rejections are numbered, so that a server's workers report them in order.
+            sequenced: { event in
+                if case .rejected = event { return true }
+                return false
+            },
+            // The loop stops reading while the buffer is full, and reads on once it is not.
+            roomLimit: options.maximumBufferedEvents,
+            onRoom: { loop.wake() })
     }
 
     // MARK: - Settings and lifecycle
@@ -179,7 +188,7 @@ final class ConnectionCore: Sendable {
     }
 
     /// Ends the connection with `error`, once: fails waiting requests, drops queued frames,
-    /// delivers `error` as the last event and wakes both threads.
+    /// delivers `error` as the last event, wakes the writer thread and stops the loop reading.
     func end(_ error: XPCTransportError) {
         let ended = state.withLockThenBroadcast { state -> (DescriptorHandle?, [OutgoingFrame], [ReplyWaiter])? in
             if state.isEnded { return nil }
@@ -192,6 +201,7 @@ final class ConnectionCore: Sendable {
         }
         guard let (socket, frames, waiters) = ended else { return }
         socket?.shutdown()
+        loop.detach()
         for frame in frames { frame.closeDescriptors() }
         for waiter in waiters { waiter.resume(returning: .failure(error)) }
         events.finish(discardingBuffered: error == .cancelled, last: .error(error))
@@ -296,7 +306,7 @@ final class ConnectionCore: Sendable {
         let token = RequestToken()
         return await withTaskCancellationHandler {
             // Resumed exactly once: by whoever removes it from `pending` under the lock (the
-            // reader thread, `end`, or the cancellation handler), or here when never added.
+            // connection's thread, `end`, or the cancellation handler), or here when never added.
             await withUnsafeContinuation { (continuation: ReplyWaiter) in
                 let outcome = state.withLock { state -> Result<(id: UInt64, route: Route), XPCTransportError> in
                     if case .ended(let error) = state.phase { return .failure(error) }
@@ -374,9 +384,17 @@ final class ConnectionCore: Sendable {
             return true
         }
         guard proceed else { return }
-        let reader = Thread { [self] in readerMain(socket) }
-        reader.name = "XPCWire reader"
-        reader.start()
+        let wake: (read: CInt, write: CInt)
+        do {
+            wake = try Platform.makeSocketPair(type: Platform.streamSocketType)
+        } catch {
+            state.withLock { $0.writing = false }
+            end(.system(error, during: .plumbing))
+            return
+        }
+        loop.attach(
+            InboundReader(core: self, socket: socket),
+            wake: (DescriptorHandle(adopting: wake.read), DescriptorHandle(adopting: wake.write)))
         do throws(Errno) {
             var hello = OutgoingFrame(kind: .hello, replyID: 0, envelope: Handshake.helloEnvelope, descriptors: [])
             _ = try hello.write(to: socket.descriptor, messageID: 0, blocking: true)
@@ -426,36 +444,11 @@ final class ConnectionCore: Sendable {
         }
     }
 
-    // MARK: - Reader thread
+    // MARK: - Reading (on the connection's thread, through ``InboundReader``)
 
-    private func readerMain(_ socket: DescriptorHandle) {
-        let reader = FrameReader(
-            socket: socket.descriptor, maximumFrameSize: options.maximumFrameSize,
-            maximumDescriptors: min(options.decodingOptions.limits.maximumSlotCount, SocketMessageIO.maximumDescriptorsPerMessage))
-        let decoder = XPCWireDecoder(options: options.decodingOptions)
-        // Settings are fixed once the connection has started.
-        let schemas = state.withLock { $0.schemas }
-        do {
-            guard let hello = try reader.readFrame() else { throw XPCTransportError.connectionClosed }
-            do {
-                try Handshake.validate(hello, decoder: decoder)
-            } catch {
-                Descriptors.close(hello.descriptors)
-                throw error
-            }
-            var expectedID: UInt64 = 1
-            while events.waitForRoom(limit: max(1, options.maximumBufferedEvents)) {
-                guard let frame = try reader.readFrame() else { throw XPCTransportError.connectionClosed }
-                try handle(frame, expectedID: &expectedID, decoder: decoder, schemas: schemas)
-            }
-        } catch let error as XPCTransportError {
-            end(error)
-        } catch {
-            end(.connectionClosed)
-        }
-    }
-
-    private func handle(
+    /// Checks a frame after the hello and delivers it: a message or request to ``events``, a reply
+    /// to the request waiting for it.
+    func handle(
         _ frame: ReceivedFrame, expectedID: inout UInt64, decoder: XPCWireDecoder, schemas: XPCMessageSchemas?
     ) throws(XPCTransportError) {
         let header = frame.header
@@ -522,7 +515,7 @@ final class ConnectionCore: Sendable {
 
     /// Decodes a frame's envelope strictly and pairs the descriptors with its slots (SPEC §9.2.4).
     /// Closes the descriptors on failure.
-    private func decode(_ frame: ReceivedFrame, decoder: XPCWireDecoder) throws(XPCTransportError) -> (XPCMessage, [XPCAttachment]) {
+    func decode(_ frame: ReceivedFrame, decoder: XPCWireDecoder) throws(XPCTransportError) -> (XPCMessage, [XPCAttachment]) {
         do throws(XPCTransportError) {
             let envelope: XPCEnvelope
             do {
@@ -552,6 +545,79 @@ final class ConnectionCore: Sendable {
             Descriptors.close(frame.descriptors)
             throw error
         }
+    }
+}
+
+/// The reading half of a connection, used on the connection's thread only (``ConnectionLoop``):
+/// frames off the socket without blocking, the hello first, then every frame checked and
+/// delivered in order.
+///
+/// `@unchecked Sendable`: it is handed to the loop once and from then on used by the loop's
+/// thread alone (one thread at a time: a later loop thread starts only after the last one stopped
+/// touching it).
+final class InboundReader: @unchecked Sendable {
+    let core: ConnectionCore
+    /// Kept open while the reader may read it.
+    private let socket: DescriptorHandle
+    private let frames: FrameReader
+    private let decoder: XPCWireDecoder
+    private let schemas: XPCMessageSchemas?
+    private var greeted = false
+    private var expectedID: UInt64 = 1
+
+    init(core: ConnectionCore, socket: DescriptorHandle) {
+        self.core = core
+        self.socket = socket
+        let options = core.options
+        frames = FrameReader(
+            socket: socket.descriptor, maximumFrameSize: options.maximumFrameSize,
+            maximumDescriptors: min(options.decodingOptions.limits.maximumSlotCount, SocketMessageIO.maximumDescriptorsPerMessage))
+        decoder = XPCWireDecoder(options: options.decodingOptions)
+        // Settings are fixed once the connection has started.
+        schemas = core.state.withLock { $0.schemas }
+    }
+
+    /// The socket to poll.
+    var descriptor: CInt { socket.descriptor }
+
+    /// Whether another event may be delivered: the connection stops reading while its events
+    /// buffer is full (``XPCConnection/Options/maximumBufferedEvents``) and once it ended.
+    var hasRoom: Bool { core.events.hasRoom }
+
+    /// Reads and delivers the frames the socket holds, up to ``ConnectionLoop/framesPerPass``,
+    /// stopping early when the events buffer fills or a frame queued a job on the loop
+    /// (`jobsQueued`), so that the job runs before the next read.
+    func readAvailable(jobsQueued: () -> Bool) {
+        do throws(XPCTransportError) {
+            for _ in 0..<ConnectionLoop.framesPerPass {
+                switch try frames.readFrame() {
+                case .wouldBlock:
+                    return
+                case .endOfFile:
+                    throw .connectionClosed
+                case .frame(let frame):
+                    if greeted {
+                        try core.handle(frame, expectedID: &expectedID, decoder: decoder, schemas: schemas)
+                    } else {
+                        do {
+                            try Handshake.validate(frame, decoder: decoder)
+                        } catch {
+                            Descriptors.close(frame.descriptors)
+                            throw error
+                        }
+                        greeted = true
+                    }
+                }
+                if jobsQueued() || !hasRoom { return }
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Ends the connection with `error` (the loop then stops reading).
+    func fail(_ error: XPCTransportError) {
+        core.end(error)
     }
 }
 

@@ -2,9 +2,10 @@
 /// or several at once through ``nextShared()`` (``XPCServer``'s workers).
 ///
 /// Unlike `AsyncStream` it knows what is still buffered when it ends, so it can release what those
-/// elements own (close their descriptors, cancel their connections), and it lets a producer thread
-/// wait for room, which is how a connection stops reading when nobody consumes its events. A push
-/// with a consumer waiting resumes that consumer with the element directly.
+/// elements own (close their descriptors, cancel their connections), and it tells its producer when
+/// a full buffer has room again (``init(dispose:sequenced:roomLimit:onRoom:)``), which is how a
+/// connection stops reading while nobody consumes its events and starts again without a thread
+/// waiting. A push with a consumer waiting resumes that consumer with the element directly.
 final class DeliveryQueue<Element: Sendable>: Sendable {
     /// An element as a consumer takes it: with its place among the ``sequenced`` elements.
     typealias Taken = (element: Element, ordinal: UInt64?)
@@ -24,6 +25,14 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
         var suspensions = 0
         /// The next ordinal for a ``DeliveryQueue/sequenced`` element.
         var nextOrdinal: UInt64 = 0
+        /// See ``DeliveryQueue/roomLimit``.
+        let roomLimit: Int
+        /// A take brought the count below ``roomLimit``: the producer is to be told.
+        var madeRoom = false
+
+        init(roomLimit: Int) {
+            self.roomLimit = roomLimit
+        }
 
         var count: Int { buffer.count - head }
 
@@ -32,6 +41,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
             let element = buffer[head]
             buffer[head] = nil
             head += 1
+            if buffer.count - head == roomLimit - 1 { madeRoom = true }
             if head == buffer.count {
                 buffer.removeAll(keepingCapacity: buffer.count <= 4096)
                 head = 0
@@ -66,16 +76,35 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
         }
     }
 
-    private let state = ConditionLock(State())
+    private let state: ConditionLock<State>
     private let dispose: @Sendable (Element) -> Void
     private let sequenced: @Sendable (Element) -> Bool
+    /// How many buffered elements make the queue full (``hasRoom``).
+    let roomLimit: Int
+    private let onRoom: (@Sendable () -> Void)?
 
     /// `dispose` releases an element that will never be delivered; `sequenced` picks the
     /// elements that ``nextShared()`` numbers 0, 1, 2, … in queue order, so that concurrent
-    /// consumers can still handle those in order.
-    init(dispose: @escaping @Sendable (Element) -> Void, sequenced: @escaping @Sendable (Element) -> Bool = { _ in false }) {
+    /// consumers can still handle those in order; `onRoom` is called (outside the lock) whenever
+    /// a consumer takes the queue from `roomLimit` buffered elements to one less.
+    init(
+        dispose: @escaping @Sendable (Element) -> Void, sequenced: @escaping @Sendable (Element) -> Bool = { _ in false },
+        roomLimit: Int = .max, onRoom: (@Sendable () -> Void)? = nil
+    ) {
         self.dispose = dispose
         self.sequenced = sequenced
+        self.roomLimit = max(1, roomLimit)
+        self.onRoom = onRoom
+        self.state = ConditionLock(State(roomLimit: max(1, roomLimit)))
+    }
+
+    /// Whether the producer may add another element: fewer than ``roomLimit`` are buffered and
+    /// the queue is not finished.
+    var hasRoom: Bool { state.withLock { !$0.finished && $0.count < roomLimit } }
+
+    /// Tells the producer of room made by a take, if any.
+    private func reportRoom(_ made: Bool) {
+        if made, let onRoom { onRoom() }
     }
 
     deinit {
@@ -90,7 +119,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     /// Adds an element; after ``finish(discardingBuffered:)`` it is disposed instead.
     func push(_ element: Element) {
         let sequenced = self.sequenced
-        let (accepted, resumed): (Bool, (Waiter, Taken)?) = state.withLockThenBroadcast { state in
+        let (accepted, resumed): (Bool, (Waiter, Taken)?) = state.withLock { state in
             guard !state.finished else { return (false, nil) }
             if state.suspensions == 0, state.count == 0, !state.waiters.isEmpty {
                 let waiter = state.waiters.removeFirst().continuation
@@ -107,7 +136,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     /// which case they are disposed; `last` (if any) is delivered after them, then `nil`.
     func finish(discardingBuffered: Bool = false, last: Element? = nil) {
         let sequenced = self.sequenced
-        let (accepted, discarded, resumptions): (Bool, [Element], [(Waiter, Taken?)]) = state.withLockThenBroadcast { state in
+        let (accepted, discarded, resumptions): (Bool, [Element], [(Waiter, Taken?)]) = state.withLock { state in
             guard !state.finished else { return (false, [], []) }
             state.finished = true
             var discarded: [Element] = []
@@ -124,7 +153,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
     /// Disposes every buffered element, finished or not; later pushes are disposed too.
     func discardAll() {
-        let (discarded, waiters) = state.withLockThenBroadcast { state -> ([Element], [Waiter]) in
+        let (discarded, waiters) = state.withLock { state -> ([Element], [Waiter]) in
             state.finished = true
             var discarded: [Element] = []
             while let element = state.popFirst() { discarded.append(element) }
@@ -143,19 +172,16 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     /// Undoes one ``suspendDelivery()``; `false` when there was none to undo.
     func resumeDelivery() -> Bool {
         let sequenced = self.sequenced
-        let (balanced, resumptions): (Bool, [(Waiter, Taken?)]) = state.withLockThenBroadcast { state in
-            guard state.suspensions > 0 else { return (false, []) }
+        let (balanced, resumptions, madeRoom): (Bool, [(Waiter, Taken?)], Bool) = state.withLock { state in
+            guard state.suspensions > 0 else { return (false, [], false) }
             state.suspensions -= 1
-            return (true, state.deliverToWaiters(sequenced: sequenced))
+            let resumptions = state.deliverToWaiters(sequenced: sequenced)
+            defer { state.madeRoom = false }
+            return (true, resumptions, state.madeRoom)
         }
         for (waiter, taken) in resumptions { waiter.resume(returning: taken) }
+        reportRoom(madeRoom)
         return balanced
-    }
-
-    /// Blocks the calling (transport) thread while `limit` or more elements wait and the queue is
-    /// not finished. Returns `false` once the queue is finished.
-    func waitForRoom(limit: Int) -> Bool {
-        state.wait(until: { $0.finished || $0.count < limit }, then: { !$0.finished })
     }
 
     /// The next element, or `nil` once the queue is finished and drained (or the task cancelled).
@@ -179,12 +205,13 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
         }
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: Waiter) in
-                let (immediate, ended): ((Bool, Taken?), [Waiter]) = state.withLockThenBroadcast { state in
-                    if Task.isCancelled { return ((true, nil), []) }
+                let (immediate, ended, madeRoom): ((Bool, Taken?), [Waiter], Bool) = state.withLock { state in
+                    if Task.isCancelled { return ((true, nil), [], false) }
                     if state.suspensions == 0, let element = state.popFirst() {
-                        return ((true, state.taken(element, sequenced: sequenced)), [])
+                        defer { state.madeRoom = false }
+                        return ((true, state.taken(element, sequenced: sequenced)), [], state.madeRoom)
                     }
-                    if state.finished, state.count == 0 { return ((true, nil), []) }
+                    if state.finished, state.count == 0 { return ((true, nil), [], false) }
                     var ended: [Waiter] = []
                     if !shared {
                         // A second concurrent consumer: the earlier ones end.
@@ -192,9 +219,10 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
                         state.waiters = []
                     }
                     state.waiters.append((id, continuation))
-                    return ((false, nil), ended)
+                    return ((false, nil), ended, false)
                 }
                 for waiter in ended { waiter.resume(returning: nil) }
+                reportRoom(madeRoom)
                 if immediate.0 { continuation.resume(returning: immediate.1) }
             }
         } onCancel: {

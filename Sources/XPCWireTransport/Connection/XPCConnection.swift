@@ -18,11 +18,13 @@ import XPCWire
 /// connection.cancel()
 /// ```
 ///
-/// Each active connection uses two threads, a reader and a writer, so that no blocking system call
-/// runs on Swift concurrency's threads: a sender writes its own frame with a non-blocking
-/// `sendmsg` when nothing is queued before it, and leaves to the writer thread only what the
-/// socket cannot take at once. Cancelling the connection, or releasing the last reference to it
-/// (``events`` holds one while it is iterated), stops them and closes the socket.
+/// Each active connection uses two threads, so that no blocking system call runs on Swift
+/// concurrency's threads: a writer, and the connection's own thread, which reads the socket and
+/// runs the jobs of tasks that prefer the connection's ``executor`` (SPEC §9.2.10). A sender
+/// writes its own frame with a non-blocking `sendmsg` when nothing is queued before it, and leaves
+/// to the writer thread only what the socket cannot take at once. Cancelling the connection, or
+/// releasing the last reference to it (``events`` holds one while it is iterated), stops them and
+/// closes the socket.
 public final class XPCConnection: Sendable {
     /// How a connection reads and writes.
     public struct Options: Sendable {
@@ -130,6 +132,28 @@ public final class XPCConnection: Sendable {
     public func setMessageSchemas(_ schemas: XPCMessageSchemas?) throws(XPCTransportError) {
         try core.setSchemas(schemas)
     }
+
+    /// The connection's executor: a task that prefers it runs on the connection's own thread, the
+    /// thread that reads the connection's socket (SPEC §9.2.10).
+    ///
+    /// A reply then resumes its `sendRequest` on the thread that read it, and a message or request
+    /// resumes a task waiting in ``events`` there, with no hop to Swift's global executor: a round
+    /// trip wakes one thread on each side, as a blocking socket ping-pong does. This is how
+    /// ``XPCServer`` runs its handlers by default (``XPCServer/HandlerExecution/connectionExecutor``).
+    ///
+    /// ```swift
+    /// let reply = try await withTaskExecutorPreference(connection.executor) {
+    ///     try await connection.sendRequest(["op": "ping"])   // resumed on the connection's thread
+    /// }
+    /// ```
+    ///
+    /// Jobs on this executor share the thread with the connection's reading, one at a time: while
+    /// one computes, the connection reads nothing. Keep work done here short, or move it to
+    /// another executor. A task that prefers the executor of a connection that ended still runs;
+    /// the thread exits once no job is queued and starts again for a later one. Like every task
+    /// executor, it is a preference: an actor-isolated function still runs on its actor.
+    @available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *)
+    public var executor: any TaskExecutor { core.loop }
 
     /// Connects now instead of on the first send. Does nothing if already started.
     public func activate() {

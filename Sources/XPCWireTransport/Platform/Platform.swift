@@ -130,7 +130,6 @@ enum Platform {
         return entries.indices.filter { entries[$0].revents != 0 }
     }
 
-    /// `fstat(2)`: whether `descriptor` is a socket.
     /// `setsockopt(SO_SNDBUF)` to at least `size` bytes, best effort: the kernel caps the value
     /// (`net.core.wmem_max` on Linux), and a smaller buffer only means more, shorter writes.
     static func requestSendBuffer(_ descriptor: CInt, size: Int) {
@@ -141,6 +140,45 @@ enum Platform {
         _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &wanted, socklen_t(MemoryLayout<CInt>.size))
     }
 
+    /// `poll(2)` for readability on `wake` and, when given, `socket`, without allocating: whether
+    /// each is ready (an error or hang-up counts as ready: the next read reports it). `timeout` in
+    /// milliseconds, -1 for none.
+    static func pollReadable(wake: CInt, socket: CInt?, timeout: CInt) throws(Errno) -> (wake: Bool, socket: Bool) {
+        let events = Int16(POLLIN)
+        var entries = (pollfd(fd: wake, events: events, revents: 0), pollfd(fd: socket ?? -1, events: events, revents: 0))
+        let count = nfds_t(socket == nil ? 1 : 2)
+        _ = try withUnsafeMutableBytes(of: &entries) { (raw) throws(Errno) -> CInt in
+            let first = raw.baseAddress?.assumingMemoryBound(to: pollfd.self)
+            return try retrying { systemPoll(first, count, timeout) }
+        }
+        return (entries.0.revents != 0, socket != nil && entries.1.revents != 0)
+    }
+
+    /// Writes one byte to a wake-up socket with `MSG_DONTWAIT`; a full buffer already wakes the
+    /// reader, so errors are ignored.
+    static func sendWakeByte(_ descriptor: CInt) {
+        var byte: UInt8 = 1
+        _ = send(descriptor, &byte, 1, dontWait | cxpcwire_msg_nosignal())
+    }
+
+    /// Reads and discards whatever a wake-up socket holds (`recv` with `MSG_DONTWAIT`).
+    static func drainWakeBytes(_ descriptor: CInt) {
+        var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        while true {
+            let count = withUnsafeMutableBytes(of: &bytes) { raw in recv(descriptor, raw.baseAddress, raw.count, dontWait) }
+            if count > 0 { continue }
+            if count < 0, errno == EINTR { continue }
+            return
+        }
+    }
+
+    /// `pthread_self(3)`: the calling thread.
+    static var currentThread: pthread_t { pthread_self() }
+
+    /// `pthread_equal(3)`: whether `thread` is the calling thread.
+    static func isCurrentThread(_ thread: pthread_t) -> Bool { pthread_equal(thread, pthread_self()) != 0 }
+
+    /// `fstat(2)`: whether `descriptor` is a socket.
     static func isSocket(_ descriptor: CInt) -> Bool {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return false }

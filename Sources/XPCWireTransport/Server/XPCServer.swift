@@ -1,11 +1,15 @@
 import XPCWire
 
-/// Serves a listener: accepts its connections and hands every incoming message to a handler,
-/// concurrently.
+/// Serves a listener: accepts its connections and hands every incoming message to a handler.
 ///
-/// Handlers run concurrently, up to ``maximumConcurrentMessagesPerConnection`` at a time on each
-/// connection (more wait, and the connection stops reading when its buffer fills), on worker
-/// tasks of the server's ``run()`` that each connection keeps while it is up.
+/// Up to ``maximumConcurrentMessagesPerConnection`` handlers are in flight at a time on each
+/// connection (more messages wait, and the connection stops reading when its buffer of
+/// ``XPCConnection/Options/maximumBufferedEvents`` fills), on worker tasks of the server's
+/// ``run()`` that each connection keeps while it is up. Where they run is the server's
+/// ``handlerExecution``: by default on the connection's own thread, as XPC runs a connection's
+/// handlers on its target queue (``HandlerExecution/connectionExecutor``: in flight together, but
+/// one running at a time, the others waiting at their suspension points), or on Swift's global
+/// concurrent executor (``HandlerExecution/concurrentPool``: running in parallel).
 /// For a request, the dictionary the handler returns is the reply; a handler that returns `nil`
 /// or throws without having replied itself sends none, and the requester gets
 /// ``XPCTransportError/noReply``.
@@ -30,22 +34,75 @@ public final class XPCServer: Sendable {
     /// keep it short.
     public typealias RejectionHandler = @Sendable (XPCMessageRejection, XPCConnection) -> Void
 
+    /// Where a server runs its handlers (SPEC §9.2.10).
+    ///
+    /// ```swift
+    /// // Handlers that compute for long: let them run in parallel on the global executor.
+    /// let server = XPCServer(listener: listener, handlerExecution: .concurrentPool) { received, _ in
+    ///     ["digest": .data(expensiveDigest(of: received.message))]
+    /// }
+    /// ```
+    public struct HandlerExecution: Sendable, Hashable, CustomStringConvertible {
+        enum Kind: Hashable {
+            case connectionExecutor
+            case concurrentPool
+        }
+
+        let kind: Kind
+
+        /// Handlers run on the connection's own thread (``XPCConnection/executor``), the thread
+        /// that read their message: no thread is woken between reading a request and running its
+        /// handler, nor between the handler's reply and the next read, so a request/reply round
+        /// trip costs about what a blocking socket ping-pong does. A connection's handlers then
+        /// run one at a time, interleaving at their suspension points, and the connection reads
+        /// nothing while one computes; different connections run in parallel on their own threads.
+        /// XPC's model: a connection's handlers run on its target queue.
+        ///
+        /// Where task executors do not exist (before macOS 15), handlers run on the global
+        /// concurrent executor instead, as with ``concurrentPool``.
+        public static let connectionExecutor = HandlerExecution(kind: .connectionExecutor)
+
+        /// Handlers run on Swift's global concurrent executor, in parallel: a handler that computes
+        /// for long does not hold up the connection's other handlers or its reading, at the cost of
+        /// two thread wake-ups per request (the pool thread that runs the handler, and the
+        /// connection's thread again for the next read).
+        public static let concurrentPool = HandlerExecution(kind: .concurrentPool)
+
+        /// ``connectionExecutor``: request/reply latency is what a transport modelled on XPC is
+        /// judged by, and XPC itself runs a connection's handlers one at a time on the
+        /// connection's queue. Choose ``concurrentPool`` for handlers that compute rather than wait.
+        public static let `default` = connectionExecutor
+
+        /// `connectionExecutor` or `concurrentPool`.
+        public var description: String {
+            switch kind {
+            case .connectionExecutor: "connectionExecutor"
+            case .concurrentPool: "concurrentPool"
+            }
+        }
+    }
+
     /// The listener served.
     public let listener: XPCListener
     /// The most messages handled at once per connection.
     public let maximumConcurrentMessagesPerConnection: Int
+    /// Where the handlers run. Default ``HandlerExecution/connectionExecutor``.
+    public let handlerExecution: HandlerExecution
     private let handler: Handler
     private let rejectionHandler: RejectionHandler?
     private let connections = ConditionLock<[ObjectIdentifier: XPCConnection]>([:])
 
     /// A server for `listener` that calls `handler` for every message, and `rejectionHandler`
-    /// for every message its schemas rejected.
+    /// for every message its schemas rejected, where `handlerExecution` says (by default on each
+    /// connection's own thread).
     public init(
         listener: XPCListener, maximumConcurrentMessagesPerConnection: Int = 64,
+        handlerExecution: HandlerExecution = .default,
         rejectionHandler: RejectionHandler? = nil, handler: @escaping Handler
     ) {
         self.listener = listener
         self.maximumConcurrentMessagesPerConnection = max(1, maximumConcurrentMessagesPerConnection)
+        self.handlerExecution = handlerExecution
         self.rejectionHandler = rejectionHandler
         self.handler = handler
     }
@@ -73,7 +130,15 @@ public final class XPCServer: Sendable {
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             for await connection in listener.connections {
-                group.addTask { await self.serve(connection) }
+                // The connection's serving task and its workers (child tasks inherit the
+                // preference) run on the connection's thread.
+                if handlerExecution.kind == .connectionExecutor,
+                    #available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *)
+                {
+                    group.addTask(executorPreference: connection.executor) { await self.serve(connection) }
+                } else {
+                    group.addTask { await self.serve(connection) }
+                }
             }
         }
     }
@@ -88,10 +153,12 @@ public final class XPCServer: Sendable {
         for connection in active { connection.cancel() }
     }
 
-    /// Serves one connection with worker tasks that take its events themselves (the reader
+    /// Serves one connection with worker tasks that take its events themselves (the connection's
     /// thread resumes a waiting worker with the message, which then runs the handler: no task is
-    /// created per message and no serving loop stands in between). A worker that takes the last
-    /// idle place asks for one more, up to ``maximumConcurrentMessagesPerConnection``.
+    /// created per message and no serving loop stands in between; with
+    /// ``HandlerExecution/connectionExecutor`` the worker runs on that same thread, in the same
+    /// pass). A worker that takes the last idle place asks for one more, up to
+    /// ``maximumConcurrentMessagesPerConnection``.
     private func serve(_ connection: XPCConnection) async {
         let key = ObjectIdentifier(connection)
         connections.withLock { $0[key] = connection }

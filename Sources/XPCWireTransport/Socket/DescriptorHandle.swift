@@ -1,9 +1,9 @@
 /// A descriptor (a socket, an endpoint, a wake-up pipe) that is closed when the last reference to
 /// it goes away.
 ///
-/// The reader and writer threads of a connection each hold one; ``shutdown()`` wakes them, and the
-/// descriptor is closed only once neither can use it any more, so its number is never reused while
-/// a thread might still pass it to the kernel.
+/// A connection's writer thread and its reader (on the connection's thread) each hold one;
+/// ``shutdown()`` wakes them, and the descriptor is closed only once neither can use it any more,
+/// so its number is never reused while a thread might still pass it to the kernel.
 final class DescriptorHandle: Sendable {
     /// The descriptor; valid for the handle's lifetime.
     let descriptor: CInt

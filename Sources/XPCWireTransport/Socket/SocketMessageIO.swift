@@ -109,8 +109,11 @@ enum SocketMessageIO {
     }
 
     /// `recvmsg(2)` into `buffer`, with room for ``maximumDescriptorsPerMessage`` descriptors in
-    /// `control` (``controlCapacity`` bytes, aligned for `cmsghdr`). `MSG_CMSG_CLOEXEC` on Linux.
-    static func receive(_ socket: CInt, into buffer: UnsafeMutableRawBufferPointer, control: UnsafeMutableRawPointer) throws(Errno) -> Received {
+    /// `control` (``controlCapacity`` bytes, aligned for `cmsghdr`). `MSG_CMSG_CLOEXEC` on Linux,
+    /// plus `flags` (`MSG_DONTWAIT` for a read that must not block).
+    static func receive(
+        _ socket: CInt, into buffer: UnsafeMutableRawBufferPointer, control: UnsafeMutableRawPointer, flags: CInt = 0
+    ) throws(Errno) -> Received {
         var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
         return try withUnsafeMutablePointer(to: &vector) { (vector) throws(Errno) -> Received in
             var message = msghdr()
@@ -118,7 +121,7 @@ enum SocketMessageIO {
             message.msg_iovlen = 1
             message.msg_control = control
             message.msg_controllen = numericCast(controlCapacity)
-            let count = try Platform.retrying { recvmsg(socket, &message, cxpcwire_msg_cmsg_cloexec()) }
+            let count = try Platform.retrying { recvmsg(socket, &message, cxpcwire_msg_cmsg_cloexec() | flags) }
             var descriptors: [CInt] = []
             if message.msg_controllen > 0 {
                 // The control data the kernel wrote ends here. When it truncated the data

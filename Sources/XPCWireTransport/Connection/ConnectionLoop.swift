@@ -1,0 +1,200 @@
+import Foundation
+
+/// The thread of one connection: it reads the connection's socket and runs the jobs of the tasks
+/// that prefer the connection's executor (``XPCConnection/executor``), alternating between the two
+/// (SPEC §9.2.10), the way an XPC connection runs its handlers on its target queue.
+///
+/// The loop runs queued jobs in order, then waits in `poll(2)` on the socket and a wake-up socket
+/// pair, and reads what the socket holds without blocking (``FrameReader``), so a job never waits
+/// behind a read. A job enqueued from another thread wakes the loop with one byte on the wake-up
+/// pair, and only when the loop is asleep in `poll`; a job enqueued by the loop itself (a reply
+/// resuming a caller, a request resuming a handler) runs in the same pass, with no system call and
+/// no other thread woken. A job that sends on its own connection never blocks: senders write with
+/// non-blocking `sendmsg` and leave the rest to the writer thread.
+///
+/// The thread starts when the connection starts reading, or when a job arrives, and exits once
+/// there is neither a socket to read (the connection ended) nor a queued job; a job that arrives
+/// later starts it again.
+final class ConnectionLoop: Sendable {
+    /// What the loop reads between jobs: the connection's socket and its wake-up pair.
+    struct Source {
+        let reader: InboundReader
+        let wakeRead: DescriptorHandle
+        let wakeWrite: DescriptorHandle
+    }
+
+    struct State {
+        var jobs: [UnownedJob] = []
+        /// A thread runs ``ConnectionLoop/run()``.
+        var running = false
+        /// The thread waits in `poll` with no timeout: wake it with a byte.
+        var sleeping = false
+        /// Something changed while the thread was awake (room for events, the source went away):
+        /// it looks again before it sleeps.
+        var woken = false
+        /// The thread that runs the loop, while it does.
+        var thread: pthread_t?
+        var source: Source?
+        /// The connection ended: nothing is read any more, even if attached later (``attach(_:wake:)``
+        /// may race with ``detach()`` when a connection is cancelled as it becomes ready).
+        var detached = false
+    }
+
+    /// The most frames read in one pass before queued jobs get their turn.
+    static let framesPerPass = 64
+
+    let state = ConditionLock(State())
+
+    /// Whether the calling thread is this loop's thread.
+    var isCurrent: Bool {
+        state.withLock { state in state.thread.map(Platform.isCurrentThread) ?? false }
+    }
+
+    /// Whether a thread runs the loop (for tests: it exits once the connection ended and no job waits).
+    var isRunning: Bool { state.withLock { $0.running } }
+
+    // MARK: - From other threads
+
+    /// Queues a job; starts the thread, or wakes it, when needed.
+    func schedule(_ job: UnownedJob) {
+        let (start, wake) = state.withLock { state -> (Bool, DescriptorHandle?) in
+            state.jobs.append(job)
+            return state.nudge()
+        }
+        if start { startThread() }
+        if let wake { Platform.sendWakeByte(wake.descriptor) }
+    }
+
+    /// Starts reading `reader`'s socket, waking the loop on `wake` (a connected socket pair: the
+    /// end the loop reads, the end others write). Does nothing once ``detach()`` was called.
+    func attach(_ reader: InboundReader, wake: (read: DescriptorHandle, write: DescriptorHandle)) {
+        let start = state.withLock { state -> Bool in
+            if state.detached { return false }
+            state.source = Source(reader: reader, wakeRead: wake.read, wakeWrite: wake.write)
+            state.woken = true
+            if state.running { return false }
+            state.running = true
+            return true
+        }
+        if start { startThread() }
+    }
+
+    /// Stops reading for good (the connection ended); queued jobs still run.
+    func detach() {
+        let wake = state.withLock { state -> DescriptorHandle? in
+            let source = state.source
+            state.source = nil
+            state.detached = true
+            state.woken = true
+            guard state.sleeping else { return nil }
+            state.sleeping = false
+            return source?.wakeWrite
+        }
+        if let wake { Platform.sendWakeByte(wake.descriptor) }
+    }
+
+    /// Makes the loop look again at what it waits for (its events have room again).
+    func wake() {
+        let wake = state.withLock { state -> DescriptorHandle? in
+            state.woken = true
+            guard state.sleeping else { return nil }
+            state.sleeping = false
+            return state.source?.wakeWrite
+        }
+        if let wake { Platform.sendWakeByte(wake.descriptor) }
+    }
+
+    private func startThread() {
+        let thread = Thread { [self] in run() }
+        thread.name = "XPCWire connection"
+        thread.start()
+    }
+
+    // MARK: - The loop
+
+    private enum Plan {
+        case exit
+        case runJobs
+        case poll(Source, socket: Bool, timeout: CInt)
+    }
+
+    private func run() {
+        state.withLock { $0.thread = Platform.currentThread }
+        var batch: [UnownedJob] = []
+        while true {
+            state.withLock { swap(&batch, &$0.jobs) }
+            for job in batch { run(job) }
+            batch.removeAll(keepingCapacity: true)
+
+            let reader = state.withLock { $0.source?.reader }
+            let wantsInput = reader?.hasRoom ?? false
+            let plan = state.withLock { state -> Plan in
+                let busy = !state.jobs.isEmpty || state.woken
+                state.woken = false
+                guard let source = state.source else {
+                    if busy { return .runJobs }
+                    state.running = false
+                    state.thread = nil
+                    return .exit
+                }
+                // A source attached since `reader` was read is looked at in the next pass.
+                let socket = wantsInput && source.reader === reader
+                if busy { return socket ? .poll(source, socket: true, timeout: 0) : .runJobs }
+                state.sleeping = true
+                return .poll(source, socket: socket, timeout: -1)
+            }
+            switch plan {
+            case .exit:
+                return
+            case .runJobs:
+                continue
+            case .poll(let source, let socket, let timeout):
+                let ready: (wake: Bool, socket: Bool)
+                do {
+                    ready = try Platform.pollReadable(
+                        wake: source.wakeRead.descriptor, socket: socket ? source.reader.descriptor : nil, timeout: timeout)
+                } catch {
+                    state.withLock { $0.sleeping = false }
+                    source.reader.fail(.system(error, during: .receive))
+                    continue
+                }
+                let current = state.withLock { state -> Bool in
+                    state.sleeping = false
+                    return state.source?.reader === source.reader
+                }
+                if ready.wake { Platform.drainWakeBytes(source.wakeRead.descriptor) }
+                if ready.socket, current {
+                    source.reader.readAvailable { self.state.withLock { !$0.jobs.isEmpty } }
+                }
+            }
+        }
+    }
+
+    private func run(_ job: UnownedJob) {
+        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *) {
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+}
+
+extension ConnectionLoop.State {
+    /// After a job was queued: whether to start the thread (now marked running), or which wake-up
+    /// socket to write to.
+    mutating func nudge() -> (start: Bool, wake: DescriptorHandle?) {
+        if !running {
+            running = true
+            return (true, nil)
+        }
+        guard sleeping else { return (false, nil) }
+        sleeping = false
+        return (false, source?.wakeWrite)
+    }
+}
+
+/// The connection's executor (``XPCConnection/executor``): jobs run on the connection's thread.
+@available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *)
+extension ConnectionLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        schedule(UnownedJob(job))
+    }
+}
