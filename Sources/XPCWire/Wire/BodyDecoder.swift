@@ -36,24 +36,30 @@ protocol BodyAssembler {
 }
 
 /// Builds ``XPCMessage`` values: what ``XPCWireDecoder`` returns.
+///
+/// Each container is built directly in the storage its ``XPCArray`` or ``XPCDictionary`` keeps
+/// (one allocation), which the decoder alone refers to until the container is closed.
 struct TreeAssembler: BodyAssembler {
     struct Container {
-        var elements: [XPCMessage] = []
-        var entries: [XPCDictionary.Element] = []
+        /// An array's elements, or a map's entries; the other one is the shared empty storage.
+        /// The storage records the nesting height so far (see `XPCMessage.nestingHeight`), so
+        /// that shallow values are released without the iterative teardown.
+        var elements: XPCArrayStorage
+        var entries: XPCDictionaryStorage
         /// The key read for the entry whose value comes next.
         var pendingKey: String?
-        /// The container's nesting height so far (see `XPCMessage.nestingHeight`): its storage
-        /// records it, so that shallow values are released without the iterative teardown.
-        var height = 1
+        /// The declared count: no container ever grows past it.
+        let declaredCount: Int
     }
 
     @inline(__always)
     func openContainer(isMap: Bool, count: Int, at offset: Int, reserve: Bool) -> Container {
-        var container = Container()
-        if reserve {
-            if isMap { container.entries.reserveCapacity(count) } else { container.elements.reserveCapacity(count) }
+        // Beyond the reservation budget (SPEC §6.3), a container starts small and grows as it fills.
+        let capacity = reserve ? count : min(count, 16)
+        if isMap {
+            return Container(elements: .emptyArray, entries: .make(capacity: capacity), declaredCount: count)
         }
-        return container
+        return Container(elements: .make(capacity: capacity), entries: .emptyDictionary, declaredCount: count)
     }
 
     @inline(__always)
@@ -68,33 +74,49 @@ struct TreeAssembler: BodyAssembler {
 
     @inline(__always)
     func append(_ value: consuming XPCMessage, to container: inout Container) {
-        let height = value.nestingHeight
-        if height >= container.height { container.height = height + 1 }
         if let key = container.pendingKey.take() {
-            container.entries.append(XPCDictionary.Element(key: key, value: value))
+            Self.append(XPCDictionary.Element(key: key, value: value), to: &container.entries, declaredCount: container.declaredCount)
         } else {
-            container.elements.append(value)
+            Self.append(value, to: &container.elements, declaredCount: container.declaredCount)
         }
+    }
+
+    /// Adds `element` to storage only the decoder refers to, growing it (never past the declared
+    /// count) when it is full.
+    @inline(__always)
+    private static func append<Element>(
+        _ element: consuming Element, to storage: inout XPCContainerStorage<Element>, declaredCount: Int
+    ) {
+        let header = storage.headerPointer
+        if header.pointee.count == header.pointee.capacity {
+            // At least one more: the parser never delivers more than the declared count, but the
+            // write below must stay in bounds whatever happens.
+            let grown = max(min(declaredCount, 2 * header.pointee.capacity), header.pointee.count + 1)
+            storage = storage.resized(to: grown, isUnique: true)
+        }
+        storage.include(element)
+        storage.appendAssumingCapacity(element)
     }
 
     /// Builds the dictionary of a completed map, sorting it when the input was not in canonical order.
     func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> XPCMessage {
         guard isMap else {
-            return .array(XPCArray(storage: XPCArrayStorage(container.elements, height: container.height)))
+            return .array(XPCArray(storage: container.elements))
         }
-        if keysSorted {
-            return .dictionary(XPCDictionary(sortedUniqueEntries: container.entries, height: container.height))
-        }
-        var entries = container.entries
-        entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
-        var index = 1
-        while index < entries.count {
-            if UTF8Order.equal(entries[index - 1].key, entries[index].key) {
-                throw .duplicateKey(entries[index].key, offset: offset)
+        if !keysSorted {
+            let duplicate: String? = container.entries.withUnsafeMutableBufferPointer { buffer in
+                var entries = buffer  // the same memory: sorted in place
+                entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
+                var index = 1
+                while index < entries.count {
+                    if UTF8Order.equal(entries[index - 1].key, entries[index].key) { return entries[index].key }
+                    index += 1
+                }
+                return nil
             }
-            index += 1
+            if let duplicate { throw .duplicateKey(duplicate, offset: offset) }
         }
-        return .dictionary(XPCDictionary(sortedUniqueEntries: entries, height: container.height))
+        return .dictionary(XPCDictionary(storage: container.entries))
     }
 
     @inline(__always)
