@@ -32,16 +32,38 @@ struct XPCContainerHeader {
 protocol XPCContainerElement {
     /// The message the element holds (a dictionary entry's value), for heights and teardown.
     var containedMessage: XPCMessage { get }
+
+    /// Deinitializes `count` elements from `start`.
+    static func deinitialize(_ start: UnsafeMutablePointer<Self>, count: Int)
 }
 
 extension XPCMessage: XPCContainerElement {
     @inlinable
     var containedMessage: XPCMessage { self }
+
+    /// Releases only the elements that hold references: deinitializing a scalar (whose payload
+    /// is plain bytes) does nothing, and skipping it saves a call per element.
+    @inlinable
+    static func deinitialize(_ start: UnsafeMutablePointer<XPCMessage>, count: Int) {
+        var index = 0
+        while index < count {
+            switch start[index] {
+            case .string, .data, .array, .dictionary: (start + index).deinitialize(count: 1)
+            default: break
+            }
+            index &+= 1
+        }
+    }
 }
 
 extension XPCDictionary.Element: XPCContainerElement {
     @inlinable
     var containedMessage: XPCMessage { value }
+
+    @inlinable
+    static func deinitialize(_ start: UnsafeMutablePointer<XPCDictionary.Element>, count: Int) {
+        start.deinitialize(count: count)
+    }
 }
 
 /// Elements inline after a header, in one allocation. Not `Sendable` itself (`ManagedBuffer`
@@ -166,7 +188,7 @@ final class XPCContainerStorage<Element: XPCContainerElement>: ManagedBuffer<XPC
         let header = headerPointer
         let count = header.pointee.count
         header.pointee.count = 0
-        elementPointer.deinitialize(count: count)
+        Element.deinitialize(elementPointer, count: count)
     }
 
     deinit {

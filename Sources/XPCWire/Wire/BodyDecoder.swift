@@ -453,6 +453,7 @@ struct BodyParser<Assembler: BodyAssembler> {
         return (try reader.readSpan(count: length, forItemAt: offset), start)
     }
 
+    @inline(__always)
     private mutating func readUnsigned<T: FixedWidthInteger & UnsignedInteger>(
         _: T.Type, at offset: Int
     ) throws(XPCWireDecodingError) -> UInt64 {
@@ -463,6 +464,7 @@ struct BodyParser<Assembler: BodyAssembler> {
         return value
     }
 
+    @inline(__always)
     private mutating func readSigned<T: FixedWidthInteger & SignedInteger>(
         _: T.Type, format: UInt8, at offset: Int
     ) throws(XPCWireDecodingError) -> Int64 {

@@ -33,12 +33,25 @@ enum UTF8Validation {
         let count = span.count
         var index = 0
         var highBits: UInt64 = 0
+        // Non-zero exactly when some byte of `word` is zero (the classic SWAR test).
+        @inline(__always)
+        func hasZeroByte(_ word: UInt64) -> Bool {
+            (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
+        }
         while count &- index >= 8 {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            // Non-zero exactly when some byte of `word` is zero (the classic SWAR test).
-            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+            if hasZeroByte(word) { break }
             highBits |= word
             index &+= 8
+        }
+        // The last 1…7 bytes of a payload of at least 8 as one word that overlaps the bytes
+        // already seen; a zero byte in it is located by the byte loop below.
+        if index < count, count >= 8 {
+            let word = base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            if !hasZeroByte(word) {
+                highBits |= word
+                index = count
+            }
         }
         while index < count {
             let byte = base.load(fromByteOffset: index, as: UInt8.self)
