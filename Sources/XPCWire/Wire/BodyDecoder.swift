@@ -244,6 +244,8 @@ struct BodyParser<Assembler: BodyAssembler> {
                     value = assembler.emptyContainer(isMap: isMap, at: itemOffset)
                     break
                 }
+                // Room for a few levels at once, rather than growing 1, 2, 4, 8… as nesting deepens.
+                if stack.capacity == 0 { stack.reserveCapacity(min(limits.maximumDepth, 8)) }
                 stack.append(consume current)
                 current = frame
                 continue
