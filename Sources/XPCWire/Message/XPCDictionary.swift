@@ -227,7 +227,7 @@ extension XPCDictionary: ExpressibleByDictionaryLiteral {
     /// If the literal repeats a key (by UTF-8 bytes), the last value wins, as with assignment
     /// through the subscript. Keys that differ only in Unicode normalization are distinct.
     public init(dictionaryLiteral elements: (String, XPCMessage)...) {
-        storage = XPCDictionaryStorage.make(capacity: elements.count)
+        storage = elements.isEmpty ? XPCDictionaryStorage.emptyDictionary : XPCDictionaryStorage.make(capacity: elements.count)
         for (key, value) in elements {
             self[key] = value
         }
