@@ -512,6 +512,28 @@ let wireNonCanonicalCases: [WireNonCanonicalCase] = [
         }
     }
 
+    /// The NUL and ASCII scan reads words (overlapping ones at the end of a payload): a 00 or
+    /// an invalid byte at any position of a string of any short length is found at its offset.
+    @Test func everyPositionOfShortStringsIsChecked() throws {
+        for length in 1...40 {
+            let header: [UInt8] = length < 32 ? [0xa0 + UInt8(length)] : [0xd9, UInt8(length)]
+            let ascii = [UInt8](repeating: 0x61, count: length)
+            #expect(try defaultWireDecoder.decode(makeEnvelope(header + ascii)) == .string(String(repeating: "a", count: length)))
+            for position in 0..<length {
+                var withNUL = ascii
+                withNUL[position] = 0
+                #expect(throws: XPCWireDecodingError.embeddedNUL(offset: envelopeBodyStart + header.count + position)) {
+                    try defaultWireDecoder.decode(makeEnvelope(header + withNUL))
+                }
+                var invalid = ascii
+                invalid[position] = 0xff
+                #expect(throws: XPCWireDecodingError.invalidUTF8(offset: envelopeBodyStart + header.count + position)) {
+                    try defaultWireDecoder.decode(makeEnvelope(header + invalid))
+                }
+            }
+        }
+    }
+
     /// SPEC §4.6: the whole payload is searched for 00 before UTF-8 is validated.
     @Test func embeddedNULIsReportedBeforeAnEarlierInvalidSequence() {
         #expect(throws: XPCWireDecodingError.embeddedNUL(offset: envelopeBodyStart + 2)) {

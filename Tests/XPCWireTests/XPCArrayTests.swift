@@ -1,5 +1,5 @@
-// XPCArray (the payload of XPCMessage.array) and the class-boxed storage of XPCDictionary: value
-// semantics with copy-on-write, the collection API, and equality and hashing as before.
+// XPCArray (the payload of XPCMessage.array) and XPCDictionary, whose elements live inline in one
+// storage object: value semantics with copy-on-write, the collection API, and equality and hashing as before.
 
 import Testing
 import XPCWire
@@ -114,6 +114,61 @@ import XPCWire
         #expect(original == ["a": 1, "b": [2]])
         #expect(copy == ["a": "changed", "c": 3])
         #expect(original.hashValue == (["b": [2], "a": 1] as XPCDictionary).hashValue)
+    }
+
+    /// Every mutation, checked against a Swift array doing the same, with a copy taken before
+    /// each one that must not change (the elements live inline in the storage, copy-on-write).
+    @Test func mutationsMatchASwiftArray() {
+        var random = SystemRandomNumberGenerator()
+        var array = XPCArray()
+        var model: [XPCMessage] = []
+        for step in 0..<2_000 {
+            let element: XPCMessage = step % 3 == 0 ? .string("element \(step) with a heap string") : (step % 3 == 1 ? [.int64(Int64(step))] : .int64(Int64(step)))
+            let copy = array
+            let copyModel = model
+            switch Int.random(in: 0..<8, using: &random) {
+            case 0, 1: array.append(element); model.append(element)
+            case 2:
+                let index = Int.random(in: 0...model.count, using: &random)
+                array.insert(element, at: index); model.insert(element, at: index)
+            case 3 where !model.isEmpty:
+                let index = Int.random(in: 0..<model.count, using: &random)
+                #expect(array.remove(at: index) == model.remove(at: index))
+            case 4 where !model.isEmpty:
+                #expect(array.removeLast() == model.removeLast())
+            case 5 where !model.isEmpty:
+                let index = Int.random(in: 0..<model.count, using: &random)
+                array[index] = element; model[index] = element
+            case 6:
+                let lower = Int.random(in: 0...model.count, using: &random)
+                let upper = Int.random(in: lower...model.count, using: &random)
+                array.replaceSubrange(lower..<upper, with: [element, element]); model.replaceSubrange(lower..<upper, with: [element, element])
+            default:
+                array.append(contentsOf: [element, .null]); model.append(contentsOf: [element, .null])
+            }
+            #expect(array.elements == model)
+            #expect(copy.elements == copyModel)
+        }
+    }
+
+    @Test func dictionaryMutationsMatchAModel() {
+        var random = SystemRandomNumberGenerator()
+        var dictionary = XPCDictionary()
+        var model: [String: XPCMessage] = [:]
+        for step in 0..<2_000 {
+            let key = "key \(Int.random(in: 0..<64, using: &random)) and enough text for a heap string"
+            let copy = dictionary
+            let copyKeys = copy.keys
+            if Int.random(in: 0..<3, using: &random) == 0 {
+                #expect(dictionary.removeValue(forKey: key) == model.removeValue(forKey: key))
+            } else {
+                dictionary[key] = [.int64(Int64(step))]
+                model[key] = [.int64(Int64(step))]
+            }
+            #expect(copy.keys == copyKeys)
+            #expect(dictionary.keys == model.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+            for (key, value) in model { #expect(dictionary[key] == value) }
+        }
     }
 
     @Test func descriptionMatchesTheMessage() {

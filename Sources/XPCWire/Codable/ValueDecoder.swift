@@ -370,9 +370,9 @@ private struct UnkeyedContainer: ScalarReadingUnkeyedContainer {
         self.decoder = decoder
     }
 
-    private var elements: [XPCMessage] {
-        guard case .array(let elements) = decoder.message else { return [] }
-        return elements.elements
+    private var elements: XPCArray {
+        guard case .array(let elements) = decoder.message else { return XPCArray() }
+        return elements
     }
 
     var codingPath: [any CodingKey] { decoder.codingPath }

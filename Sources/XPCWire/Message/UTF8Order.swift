@@ -62,6 +62,13 @@ enum UTF8Order {
     @inlinable
     static func memcmpBytes(_ lhs: UnsafeRawPointer, _ rhs: UnsafeRawPointer, _ count: Int) -> Int {
         var index = 0
+        // Eight bytes at a time: big-endian words order like their bytes.
+        while count &- index >= 8 {
+            let a = UInt64(bigEndian: lhs.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let b = UInt64(bigEndian: rhs.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            if a != b { return a < b ? -1 : 1 }
+            index &+= 8
+        }
         while index < count {
             let a = lhs.load(fromByteOffset: index, as: UInt8.self)
             let b = rhs.load(fromByteOffset: index, as: UInt8.self)

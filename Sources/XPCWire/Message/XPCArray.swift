@@ -14,7 +14,11 @@
 /// container and can destroy a deeply nested message without recursion: however deep the nesting
 /// (a million levels, say), dropping the last reference to a message never takes more than a
 /// constant amount of stack.
-public struct XPCArray: Sendable {
+///
+/// The elements live inline in one heap object (one allocation per non-empty array).
+// `@unchecked Sendable`: the storage (a `ManagedBuffer`, which is not `Sendable`) is mutated only
+// while this value holds the only reference to it.
+public struct XPCArray: @unchecked Sendable {
     /// The shared, copy-on-write storage.
     @usableFromInline
     internal var storage: XPCArrayStorage
@@ -28,13 +32,13 @@ public struct XPCArray: Sendable {
     /// Creates an empty array.
     @inlinable
     public init() {
-        storage = XPCArrayStorage.empty
+        storage = XPCArrayStorage.emptyArray
     }
 
-    /// Creates an array holding the elements of a Swift array, sharing its storage.
+    /// Creates an array holding the elements of a Swift array, in order (copying them: O(*n*)).
     @inlinable
     public init(_ elements: [XPCMessage]) {
-        storage = elements.isEmpty ? XPCArrayStorage.empty : XPCArrayStorage(elements)
+        storage = elements.isEmpty ? XPCArrayStorage.emptyArray : XPCArrayStorage.make(elements)
     }
 
     /// Creates an array holding the elements of a sequence, in order.
@@ -43,64 +47,86 @@ public struct XPCArray: Sendable {
         self.init(Array(elements))
     }
 
-    /// The elements as a Swift array (sharing storage until either side is mutated).
+    /// The elements as a Swift array: a copy, O(*n*). To read elements, index or iterate the
+    /// array itself, which copies nothing.
     @inlinable
-    public var elements: [XPCMessage] { storage.elements }
+    public var elements: [XPCMessage] { storage.array }
 
     /// Gives this value storage that no other value shares, copying it if necessary.
     @inlinable
     internal mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) {
-            storage = XPCArrayStorage(storage.elements, height: storage.height)
+            storage = storage.resized(to: storage.count, isUnique: false)
         }
+    }
+
+    /// Gives this value unshared storage with room for at least `minimumCapacity` elements; when
+    /// it must grow, to at least twice its capacity (`growing`), so appends take amortized O(1).
+    @inlinable
+    internal mutating func makeUnique(minimumCapacity: Int, growing: Bool) {
+        let isUnique = isKnownUniquelyReferenced(&storage)
+        if isUnique, storage.storedCapacity >= minimumCapacity { return }
+        var capacity = Swift.max(minimumCapacity, storage.count)
+        if growing, storage.storedCapacity < minimumCapacity {
+            capacity = Swift.max(capacity, 2 * storage.storedCapacity, 4)
+        }
+        storage = storage.resized(to: capacity, isUnique: isUnique)
     }
 
     /// Reserves room for at least `minimumCapacity` elements.
     @inlinable
     public mutating func reserveCapacity(_ minimumCapacity: Int) {
-        makeUnique()
-        storage.elements.reserveCapacity(minimumCapacity)
+        makeUnique(minimumCapacity: minimumCapacity, growing: false)
     }
 
     /// Adds an element at the end.
     @inlinable
     public mutating func append(_ newElement: XPCMessage) {
-        makeUnique()
+        makeUnique(minimumCapacity: storage.count + 1, growing: true)
         storage.include(newElement)
-        storage.elements.append(newElement)
+        storage.appendAssumingCapacity(newElement)
     }
 
     /// Adds the elements of a sequence at the end, in order.
     @inlinable
     public mutating func append<S: Sequence>(contentsOf newElements: S) where S.Element == XPCMessage {
-        makeUnique()
-        let start = storage.elements.count
-        storage.elements.append(contentsOf: newElements)
-        storage.include(storage.elements[start...])
+        makeUnique(minimumCapacity: storage.count + newElements.underestimatedCount, growing: true)
+        for element in newElements { append(element) }
     }
 
     /// Inserts an element at `index`, which must be a valid index or ``endIndex``.
     @inlinable
     public mutating func insert(_ newElement: XPCMessage, at index: Int) {
-        makeUnique()
+        let count = storage.count
+        precondition(index >= 0 && index <= count, "XPCArray index out of range")
+        makeUnique(minimumCapacity: count + 1, growing: true)
         storage.include(newElement)
-        storage.elements.insert(newElement, at: index)
+        let base = storage.elementPointer
+        (base + index + 1).moveInitialize(from: base + index, count: count - index)
+        (base + index).initialize(to: newElement)
+        storage.headerPointer.pointee.count = count + 1
     }
 
     /// Removes and returns the element at `index`, which must be a valid index.
     @inlinable
     @discardableResult
     public mutating func remove(at index: Int) -> XPCMessage {
+        let count = storage.count
+        precondition(index >= 0 && index < count, "XPCArray index out of range")
         makeUnique()
-        return storage.elements.remove(at: index)
+        let base = storage.elementPointer
+        let removed = (base + index).move()
+        (base + index).moveInitialize(from: base + index + 1, count: count - index - 1)
+        storage.headerPointer.pointee.count = count - 1
+        return removed
     }
 
     /// Removes and returns the last element; the array must not be empty.
     @inlinable
     @discardableResult
     public mutating func removeLast() -> XPCMessage {
-        makeUnique()
-        return storage.elements.removeLast()
+        precondition(storage.count > 0, "Can't remove last element from an empty XPCArray")
+        return remove(at: storage.count - 1)
     }
 }
 
@@ -111,31 +137,33 @@ extension XPCArray: RandomAccessCollection, MutableCollection {
 
     /// The position past the last element: the element count.
     @inlinable
-    public var endIndex: Int { storage.elements.count }
+    public var endIndex: Int { storage.count }
 
     /// The number of elements.
     @inlinable
-    public var count: Int { storage.elements.count }
+    public var count: Int { storage.count }
 
     /// `true` when the array has no elements.
     @inlinable
-    public var isEmpty: Bool { storage.elements.isEmpty }
+    public var isEmpty: Bool { storage.count == 0 }
 
     /// The element at `position`, which must be a valid index.
     @inlinable
     public subscript(position: Int) -> XPCMessage {
-        get { storage.elements[position] }
-        _modify {
-            makeUnique()
-            defer { storage.include(storage.elements[position]) }
-            yield &storage.elements[position]
+        get {
+            storage.withUnsafeBufferPointer { elements in
+                precondition(position >= 0 && position < elements.count, "XPCArray index out of range")
+                return elements[position]
+            }
         }
-    }
-
-    /// Iterates over the elements in order.
-    @inlinable
-    public func makeIterator() -> IndexingIterator<[XPCMessage]> {
-        storage.elements.makeIterator()
+        _modify {
+            precondition(position >= 0 && position < storage.count, "XPCArray index out of range")
+            makeUnique()
+            // `self.storage` keeps the storage (and so the pointer) alive during the access.
+            let element = storage.elementPointer + position
+            defer { storage.include(element.pointee) }
+            yield &element.pointee
+        }
     }
 
     /// Calls `body` with the elements in contiguous memory.
@@ -143,7 +171,7 @@ extension XPCArray: RandomAccessCollection, MutableCollection {
     public func withContiguousStorageIfAvailable<R>(
         _ body: (UnsafeBufferPointer<XPCMessage>) throws -> R
     ) rethrows -> R? {
-        try storage.elements.withContiguousStorageIfAvailable(body)
+        try storage.withUnsafeBufferPointer(body)
     }
 }
 
@@ -152,12 +180,11 @@ extension XPCArray: RangeReplaceableCollection {
     @inlinable
     public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with newElements: C)
     where C.Element == XPCMessage {
-        makeUnique()
-        let start = subrange.lowerBound
-        let oldCount = storage.elements.count
-        storage.elements.replaceSubrange(subrange, with: newElements)
-        let end = subrange.upperBound + storage.elements.count - oldCount
-        storage.include(storage.elements[start..<end])
+        var elements = storage.array
+        elements.replaceSubrange(subrange, with: newElements)
+        let height = storage.height
+        storage = XPCArrayStorage.make(elements)
+        if height > storage.height { storage.height = height }
     }
 }
 
@@ -191,67 +218,9 @@ extension XPCArray: CustomStringConvertible, CustomDebugStringConvertible {
 }
 
 extension Array where Element == XPCMessage {
-    /// Creates a Swift array holding the elements of an ``XPCArray``, sharing its storage.
+    /// Creates a Swift array holding the elements of an ``XPCArray`` (a copy, O(*n*)).
     @inlinable
     public init(_ array: XPCArray) {
-        self = array.storage.elements
-    }
-}
-
-/// The storage of an ``XPCArray``: a class, so that its `deinit` can take deeply nested
-/// containers apart without recursion (see `XPCMessage.dismantleElements(of:)`).
-///
-/// Copy-on-write: ``XPCArray`` mutates it only while holding the only reference, so sharing it
-/// between threads is safe.
-@usableFromInline
-final class XPCArrayStorage: @unchecked Sendable {
-    /// The elements. Unchecked exclusivity: the storage is mutated only through a uniquely
-    /// referenced ``XPCArray``, never while another access is in progress.
-    @usableFromInline
-    @exclusivity(unchecked)
-    var elements: [XPCMessage]
-
-    /// At least the nesting height of this array (see `XPCMessage.nestingHeight`): every element
-    /// that goes in raises it as needed; removals leave it as it was.
-    @usableFromInline
-    @exclusivity(unchecked)
-    var height: Int
-
-    /// The storage of every empty array made by ``XPCArray/init()``: never mutated (it is
-    /// shared, so mutations copy it first), and it saves an allocation per empty array.
-    @usableFromInline
-    static let empty = XPCArrayStorage([], height: 1)
-
-    /// Storage for `elements`, whose nesting height is measured here.
-    @inlinable
-    init(_ elements: [XPCMessage]) {
-        self.elements = elements
-        self.height = XPCMessage.nestingHeight(of: elements)
-    }
-
-    /// Storage for `elements`, whose nesting height is at most `height`.
-    @inlinable
-    init(_ elements: [XPCMessage], height: Int) {
-        self.elements = elements
-        self.height = height
-    }
-
-    /// Raises ``height`` for an element that is (or is about to be) among the elements.
-    @inlinable
-    func include(_ element: XPCMessage) {
-        let needed = element.nestingHeight + 1
-        if needed > height { height = needed }
-    }
-
-    /// Raises ``height`` for elements that are among the elements.
-    @inlinable
-    func include(_ elements: ArraySlice<XPCMessage>) {
-        for element in elements { include(element) }
-    }
-
-    deinit {
-        if height > XPCMessage.recursiveReleaseHeightLimit {
-            XPCMessage.dismantleElements(of: &elements)
-        }
+        self = array.storage.array
     }
 }

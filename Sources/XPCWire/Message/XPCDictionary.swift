@@ -10,7 +10,11 @@
 /// options["level"] = 3
 /// print(options.keys)   // ["level", "verbose"]
 /// ```
-public struct XPCDictionary: Sendable {
+///
+/// The entries live inline in one heap object (one allocation per non-empty dictionary).
+// `@unchecked Sendable`: the storage (a `ManagedBuffer`, which is not `Sendable`) is mutated only
+// while this value holds the only reference to it.
+public struct XPCDictionary: @unchecked Sendable {
     /// One key-value pair.
     public struct Element: Sendable {
         /// The key.
@@ -30,14 +34,20 @@ public struct XPCDictionary: Sendable {
     @usableFromInline
     internal var storage: XPCDictionaryStorage
 
-    /// The entries, sorted by the UTF-8 bytes of their keys, keys unique by bytes.
+    /// The entries, sorted by the UTF-8 bytes of their keys, keys unique by bytes (a copy).
     @inlinable
-    internal var entries: [Element] { storage.entries }
+    internal var entries: [Element] { storage.array }
 
     /// Creates an empty dictionary.
     @inlinable
     public init() {
-        storage = XPCDictionaryStorage.empty
+        storage = XPCDictionaryStorage.emptyDictionary
+    }
+
+    /// Wraps existing storage, whose entries are sorted strictly ascending by key bytes.
+    @inlinable
+    internal init(storage: XPCDictionaryStorage) {
+        self.storage = storage
     }
 
     /// Creates a dictionary from entries already sorted strictly ascending by key bytes.
@@ -45,22 +55,44 @@ public struct XPCDictionary: Sendable {
     /// The decoder establishes the order itself; no check is repeated here.
     @inlinable
     internal init(sortedUniqueEntries: [Element]) {
-        storage = XPCDictionaryStorage(sortedUniqueEntries)
+        storage = sortedUniqueEntries.isEmpty ? XPCDictionaryStorage.emptyDictionary : XPCDictionaryStorage.make(sortedUniqueEntries)
     }
 
-    /// Creates a dictionary from entries already sorted strictly ascending by key bytes, whose
-    /// nesting height (see `XPCMessage.nestingHeight`) is known to be at most `height`.
+    /// Gives this value storage that no other value shares, copying it if necessary, with room
+    /// for at least `minimumCapacity` entries.
     @inlinable
-    internal init(sortedUniqueEntries: [Element], height: Int) {
-        storage = XPCDictionaryStorage(sortedUniqueEntries, height: height)
-    }
-
-    /// Gives this value storage that no other value shares, copying it if necessary.
-    @inlinable
-    internal mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) {
-            storage = XPCDictionaryStorage(storage.entries, height: storage.height)
+    internal mutating func makeUnique(minimumCapacity: Int = 0) {
+        let isUnique = isKnownUniquelyReferenced(&storage)
+        if isUnique, storage.storedCapacity >= minimumCapacity { return }
+        var capacity = Swift.max(minimumCapacity, storage.count)
+        if storage.storedCapacity < minimumCapacity {
+            capacity = Swift.max(capacity, 2 * storage.storedCapacity, 4)
         }
+        storage = storage.resized(to: capacity, isUnique: isUnique)
+    }
+
+    /// Inserts `entry` at `index` (where the search for its key ended).
+    @inlinable
+    internal mutating func insert(_ entry: Element, at index: Int) {
+        let count = storage.count
+        makeUnique(minimumCapacity: count + 1)
+        storage.include(entry)
+        let base = storage.elementPointer
+        (base + index + 1).moveInitialize(from: base + index, count: count - index)
+        (base + index).initialize(to: entry)
+        storage.headerPointer.pointee.count = count + 1
+    }
+
+    /// Removes the entry at `index` (found by a search) and returns it.
+    @inlinable
+    internal mutating func remove(at index: Int) -> Element {
+        let count = storage.count
+        makeUnique()
+        let base = storage.elementPointer
+        let removed = (base + index).move()
+        (base + index).moveInitialize(from: base + index + 1, count: count - index - 1)
+        storage.headerPointer.pointee.count = count - 1
+        return removed
     }
 
     /// Creates a dictionary from key-value pairs with unique keys.
@@ -77,7 +109,7 @@ public struct XPCDictionary: Sendable {
             }
             index += 1
         }
-        storage = XPCDictionaryStorage(entries)
+        storage = entries.isEmpty ? XPCDictionaryStorage.emptyDictionary : XPCDictionaryStorage.make(entries)
     }
 
     /// The error thrown when a dictionary is built from pairs that repeat a key.
@@ -96,11 +128,11 @@ public struct XPCDictionary: Sendable {
 
     /// The number of entries.
     @inlinable
-    public var count: Int { storage.entries.count }
+    public var count: Int { storage.count }
 
     /// `true` when the dictionary has no entries.
     @inlinable
-    public var isEmpty: Bool { storage.entries.isEmpty }
+    public var isEmpty: Bool { storage.count == 0 }
 
     /// The keys in canonical (UTF-8 byte) order.
     public var keys: [String] { storage.entries.map(\.key) }
@@ -113,7 +145,7 @@ public struct XPCDictionary: Sendable {
     public subscript(key: String) -> XPCMessage? {
         get {
             switch search(key) {
-            case .found(let index): return storage.entries[index].value
+            case .found(let index): return storage.withUnsafeBufferPointer { $0[index].value }
             case .insertionPoint: return nil
             }
         }
@@ -121,15 +153,12 @@ public struct XPCDictionary: Sendable {
             switch (search(key), newValue) {
             case (.found(let index), let value?):
                 makeUnique()
-                storage.include(value)
-                storage.entries[index].value = value
+                storage.include(Element(key: key, value: value))
+                storage.elementPointer[index].value = value
             case (.found(let index), nil):
-                makeUnique()
-                storage.entries.remove(at: index)
+                _ = remove(at: index)
             case (.insertionPoint(let index), let value?):
-                makeUnique()
-                storage.include(value)
-                storage.entries.insert(Element(key: key, value: value), at: index)
+                insert(Element(key: key, value: value), at: index)
             case (.insertionPoint, nil): break
             }
         }
@@ -139,8 +168,7 @@ public struct XPCDictionary: Sendable {
     @discardableResult
     public mutating func removeValue(forKey key: String) -> XPCMessage? {
         guard case .found(let index) = search(key) else { return nil }
-        makeUnique()
-        return storage.entries.remove(at: index).value
+        return remove(at: index).value
     }
 
     @usableFromInline
@@ -152,16 +180,17 @@ public struct XPCDictionary: Sendable {
     /// Binary search by key bytes.
     @inlinable
     func search(_ key: String) -> SearchResult {
-        let entries = storage.entries
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = low + (high - low) / 2
-            let order = UTF8Order.compare(entries[middle].key, key)
-            if order == 0 { return .found(middle) }
-            if order < 0 { low = middle + 1 } else { high = middle }
+        storage.withUnsafeBufferPointer { entries in
+            var low = 0
+            var high = entries.count
+            while low < high {
+                let middle = low + (high - low) / 2
+                let order = UTF8Order.compare(entries[middle].key, key)
+                if order == 0 { return .found(middle) }
+                if order < 0 { low = middle + 1 } else { high = middle }
+            }
+            return .insertionPoint(low)
         }
-        return .insertionPoint(low)
     }
 }
 
@@ -172,15 +201,24 @@ extension XPCDictionary: RandomAccessCollection {
 
     /// The position past the last entry.
     @inlinable
-    public var endIndex: Int { storage.entries.count }
+    public var endIndex: Int { storage.count }
 
     /// The entry at `position`, in canonical key order.
     @inlinable
-    public subscript(position: Int) -> Element { storage.entries[position] }
+    public subscript(position: Int) -> Element {
+        storage.withUnsafeBufferPointer { entries in
+            precondition(position >= 0 && position < entries.count, "XPCDictionary index out of range")
+            return entries[position]
+        }
+    }
 
-    /// Iterates over the entries in canonical key order.
+    /// Calls `body` with the entries, in canonical key order, in contiguous memory.
     @inlinable
-    public func makeIterator() -> IndexingIterator<[Element]> { storage.entries.makeIterator() }
+    public func withContiguousStorageIfAvailable<R>(
+        _ body: (UnsafeBufferPointer<Element>) throws -> R
+    ) rethrows -> R? {
+        try storage.withUnsafeBufferPointer(body)
+    }
 }
 
 extension XPCDictionary: ExpressibleByDictionaryLiteral {
@@ -189,8 +227,7 @@ extension XPCDictionary: ExpressibleByDictionaryLiteral {
     /// If the literal repeats a key (by UTF-8 bytes), the last value wins, as with assignment
     /// through the subscript. Keys that differ only in Unicode normalization are distinct.
     public init(dictionaryLiteral elements: (String, XPCMessage)...) {
-        storage = XPCDictionaryStorage([], height: 1)
-        storage.entries.reserveCapacity(elements.count)
+        storage = elements.isEmpty ? XPCDictionaryStorage.emptyDictionary : XPCDictionaryStorage.make(capacity: elements.count)
         for (key, value) in elements {
             self[key] = value
         }
@@ -225,57 +262,5 @@ extension XPCDictionary: Hashable {
     /// Hashes the entries in canonical order, consistently with `==`; without recursion, at any depth.
     public func hash(into hasher: inout Hasher) {
         XPCMessage.deepHash(.dictionary(self), into: &hasher)
-    }
-}
-
-/// The storage of an ``XPCDictionary``: a class, so that its `deinit` can take deeply nested
-/// containers apart without recursion (see `XPCMessage.dismantleValues(of:)`).
-///
-/// Copy-on-write: ``XPCDictionary`` mutates it only while holding the only reference, so sharing
-/// it between threads is safe.
-@usableFromInline
-final class XPCDictionaryStorage: @unchecked Sendable {
-    /// The entries, sorted by key bytes. Unchecked exclusivity: the storage is mutated only through
-    /// a uniquely referenced ``XPCDictionary``, never while another access is in progress.
-    @usableFromInline
-    @exclusivity(unchecked)
-    var entries: [XPCDictionary.Element]
-
-    /// At least the nesting height of this dictionary (see `XPCMessage.nestingHeight`): every
-    /// value that goes in raises it as needed; removals leave it as it was.
-    @usableFromInline
-    @exclusivity(unchecked)
-    var height: Int
-
-    /// The storage of every empty dictionary made by ``XPCDictionary/init()``: never mutated (it
-    /// is shared, so mutations copy it first), and it saves an allocation per empty dictionary.
-    @usableFromInline
-    static let empty = XPCDictionaryStorage([], height: 1)
-
-    /// Storage for `entries`, whose nesting height is measured here.
-    @inlinable
-    init(_ entries: [XPCDictionary.Element]) {
-        self.entries = entries
-        self.height = XPCMessage.nestingHeight(of: entries)
-    }
-
-    /// Storage for `entries`, whose nesting height is at most `height`.
-    @inlinable
-    init(_ entries: [XPCDictionary.Element], height: Int) {
-        self.entries = entries
-        self.height = height
-    }
-
-    /// Raises ``height`` for a value that is (or is about to be) among the entries.
-    @inlinable
-    func include(_ value: XPCMessage) {
-        let needed = value.nestingHeight + 1
-        if needed > height { height = needed }
-    }
-
-    deinit {
-        if height > XPCMessage.recursiveReleaseHeightLimit {
-            XPCMessage.dismantleValues(of: &entries)
-        }
     }
 }

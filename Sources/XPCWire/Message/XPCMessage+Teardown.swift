@@ -36,22 +36,12 @@ extension XPCMessage {
         }
     }
 
-    /// The nesting height of an array holding `elements`.
+    /// The nesting height of a container holding `elements`.
     @inlinable
-    static func nestingHeight(of elements: [XPCMessage]) -> Int {
+    static func nestingHeight<Element: XPCContainerElement>(of elements: UnsafeBufferPointer<Element>) -> Int {
         var height = 1
-        for element in elements where element.isContainer {
-            height = max(height, element.nestingHeight + 1)
-        }
-        return height
-    }
-
-    /// The nesting height of a dictionary holding `entries`.
-    @inlinable
-    static func nestingHeight(of entries: [XPCDictionary.Element]) -> Int {
-        var height = 1
-        for entry in entries where entry.value.isContainer {
-            height = max(height, entry.value.nestingHeight + 1)
+        for element in elements where element.containedMessage.isContainer {
+            height = max(height, element.containedMessage.nestingHeight + 1)
         }
         return height
     }
@@ -61,26 +51,24 @@ extension XPCMessage {
         nestingHeight > XPCMessage.recursiveReleaseHeightLimit
     }
 
-    /// Called by `XPCArrayStorage.deinit` for high storage: empties `elements`, releasing
-    /// recursively only what is low enough.
-    static func dismantleElements(of elements: inout [XPCMessage]) {
+    /// Called by the `deinit` of high storage: empties it, releasing recursively only what is
+    /// low enough.
+    static func dismantleElements<Element>(of storage: XPCContainerStorage<Element>) {
         var worklist: [XPCMessage] = []
-        for index in elements.indices where elements[index].isTooHighToReleaseRecursively {
-            worklist.append(elements[index])
-        }
-        elements = []
+        takeHighElements(of: storage, into: &worklist)
         dismantle(&worklist)
     }
 
-    /// Called by `XPCDictionaryStorage.deinit` for high storage: empties `entries`, releasing
-    /// recursively only what is low enough.
-    static func dismantleValues(of entries: inout [XPCDictionary.Element]) {
-        var worklist: [XPCMessage] = []
-        for index in entries.indices where entries[index].value.isTooHighToReleaseRecursively {
-            worklist.append(entries[index].value)
+    /// Copies the high elements of `storage` into `worklist`, then empties it: releasing the
+    /// elements then recurses only into low ones (the worklist still holds the high ones).
+    private static func takeHighElements<Element>(of storage: XPCContainerStorage<Element>, into worklist: inout [XPCMessage]) {
+        storage.withUnsafeBufferPointer { elements in
+            for element in elements where element.containedMessage.isTooHighToReleaseRecursively {
+                worklist.append(element.containedMessage)
+            }
         }
-        entries = []
-        dismantle(&worklist)
+        storage.removeAll()
+        storage.height = 1
     }
 
     /// Releases the high containers in `worklist` one level at a time.
@@ -110,17 +98,9 @@ extension XPCMessage {
         }
         _ = consume container
         if isKnownUniquelyReferenced(&arrayStorage), let storage = arrayStorage {
-            for index in storage.elements.indices where storage.elements[index].isTooHighToReleaseRecursively {
-                worklist.append(storage.elements[index])
-            }
-            storage.elements = []
-            storage.height = 1
+            takeHighElements(of: storage, into: &worklist)
         } else if isKnownUniquelyReferenced(&dictionaryStorage), let storage = dictionaryStorage {
-            for index in storage.entries.indices where storage.entries[index].value.isTooHighToReleaseRecursively {
-                worklist.append(storage.entries[index].value)
-            }
-            storage.entries = []
-            storage.height = 1
+            takeHighElements(of: storage, into: &worklist)
         }
     }
 }
@@ -141,8 +121,8 @@ extension XPCMessage {
             switch (left, right) {
             case (.array(let a), .array(let b)):
                 if a.storage !== b.storage {
-                    let x = a.storage.elements
-                    let y = b.storage.elements
+                    let x = a
+                    let y = b
                     guard x.count == y.count else { return false }
                     for index in x.indices {
                         if x[index].isContainer {
@@ -154,8 +134,8 @@ extension XPCMessage {
                 }
             case (.dictionary(let a), .dictionary(let b)):
                 if a.storage !== b.storage {
-                    let x = a.storage.entries
-                    let y = b.storage.entries
+                    let x = a
+                    let y = b
                     guard x.count == y.count else { return false }
                     for index in x.indices {
                         guard UTF8Order.equal(x[index].key, y[index].key) else { return false }
@@ -185,14 +165,14 @@ extension XPCMessage {
         while true {
             switch current {
             case .array(let array):
-                let elements = array.storage.elements
+                let elements = array
                 hasher.combine(Kind.array)
                 hasher.combine(elements.count)
                 for element in elements {
                     if element.isContainer { pending.append(element) } else { element.hashScalar(into: &hasher) }
                 }
             case .dictionary(let dictionary):
-                let entries = dictionary.storage.entries
+                let entries = dictionary
                 hasher.combine(Kind.dictionary)
                 hasher.combine(entries.count)
                 for entry in entries {

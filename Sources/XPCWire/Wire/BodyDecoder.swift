@@ -23,7 +23,7 @@ protocol BodyAssembler {
     /// A map key: checked UTF-8 `bytes` starting at `start` in the input.
     mutating func key(_ bytes: UnsafeRawBufferPointer, start: Int, into container: inout Container)
     /// The next element, or the value of the entry whose key came last.
-    mutating func append(_ value: Value, to container: inout Container)
+    mutating func append(_ value: consuming Value, to container: inout Container)
     /// The finished container. When a map's keys came out of order (`keysSorted` false), the
     /// assembler must report a repeated key as the parser would: `duplicateKey` at `offset`.
     mutating func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> Value
@@ -36,24 +36,30 @@ protocol BodyAssembler {
 }
 
 /// Builds ``XPCMessage`` values: what ``XPCWireDecoder`` returns.
+///
+/// Each container is built directly in the storage its ``XPCArray`` or ``XPCDictionary`` keeps
+/// (one allocation), which the decoder alone refers to until the container is closed.
 struct TreeAssembler: BodyAssembler {
     struct Container {
-        var elements: [XPCMessage] = []
-        var entries: [XPCDictionary.Element] = []
+        /// An array's elements, or a map's entries; the other one is the shared empty storage.
+        /// The storage records the nesting height so far (see `XPCMessage.nestingHeight`), so
+        /// that shallow values are released without the iterative teardown.
+        var elements: XPCArrayStorage
+        var entries: XPCDictionaryStorage
         /// The key read for the entry whose value comes next.
         var pendingKey: String?
-        /// The container's nesting height so far (see `XPCMessage.nestingHeight`): its storage
-        /// records it, so that shallow values are released without the iterative teardown.
-        var height = 1
+        /// The declared count: no container ever grows past it.
+        let declaredCount: Int
     }
 
     @inline(__always)
     func openContainer(isMap: Bool, count: Int, at offset: Int, reserve: Bool) -> Container {
-        var container = Container()
-        if reserve {
-            if isMap { container.entries.reserveCapacity(count) } else { container.elements.reserveCapacity(count) }
+        // Beyond the reservation budget (SPEC §6.3), a container starts small and grows as it fills.
+        let capacity = reserve ? count : min(count, 16)
+        if isMap {
+            return Container(elements: .emptyArray, entries: .make(capacity: capacity), declaredCount: count)
         }
-        return container
+        return Container(elements: .make(capacity: capacity), entries: .emptyDictionary, declaredCount: count)
     }
 
     @inline(__always)
@@ -67,34 +73,50 @@ struct TreeAssembler: BodyAssembler {
     }
 
     @inline(__always)
-    func append(_ value: XPCMessage, to container: inout Container) {
-        let height = value.nestingHeight
-        if height >= container.height { container.height = height + 1 }
+    func append(_ value: consuming XPCMessage, to container: inout Container) {
         if let key = container.pendingKey.take() {
-            container.entries.append(XPCDictionary.Element(key: key, value: value))
+            Self.append(XPCDictionary.Element(key: key, value: value), to: &container.entries, declaredCount: container.declaredCount)
         } else {
-            container.elements.append(value)
+            Self.append(value, to: &container.elements, declaredCount: container.declaredCount)
         }
+    }
+
+    /// Adds `element` to storage only the decoder refers to, growing it (never past the declared
+    /// count) when it is full.
+    @inline(__always)
+    private static func append<Element>(
+        _ element: consuming Element, to storage: inout XPCContainerStorage<Element>, declaredCount: Int
+    ) {
+        let header = storage.headerPointer
+        if header.pointee.count == header.pointee.capacity {
+            // At least one more: the parser never delivers more than the declared count, but the
+            // write below must stay in bounds whatever happens.
+            let grown = max(min(declaredCount, 2 * header.pointee.capacity), header.pointee.count + 1)
+            storage = storage.resized(to: grown, isUnique: true)
+        }
+        storage.include(element)
+        storage.appendAssumingCapacity(element)
     }
 
     /// Builds the dictionary of a completed map, sorting it when the input was not in canonical order.
     func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> XPCMessage {
         guard isMap else {
-            return .array(XPCArray(storage: XPCArrayStorage(container.elements, height: container.height)))
+            return .array(XPCArray(storage: container.elements))
         }
-        if keysSorted {
-            return .dictionary(XPCDictionary(sortedUniqueEntries: container.entries, height: container.height))
-        }
-        var entries = container.entries
-        entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
-        var index = 1
-        while index < entries.count {
-            if UTF8Order.equal(entries[index - 1].key, entries[index].key) {
-                throw .duplicateKey(entries[index].key, offset: offset)
+        if !keysSorted {
+            let duplicate: String? = container.entries.withUnsafeMutableBufferPointer { buffer in
+                var entries = buffer  // the same memory: sorted in place
+                entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
+                var index = 1
+                while index < entries.count {
+                    if UTF8Order.equal(entries[index - 1].key, entries[index].key) { return entries[index].key }
+                    index += 1
+                }
+                return nil
             }
-            index += 1
+            if let duplicate { throw .duplicateKey(duplicate, offset: offset) }
         }
-        return .dictionary(XPCDictionary(sortedUniqueEntries: entries, height: container.height))
+        return .dictionary(XPCDictionary(storage: container.entries))
     }
 
     @inline(__always)
@@ -138,6 +160,12 @@ struct BodyParser<Assembler: BodyAssembler> {
     /// Values decoded so far, containers included.
     var elementCount = 0
     var assembler: Assembler
+    /// Capacity that containers may still reserve for their declared counts, in elements, over
+    /// the whole decode. The elements of all containers are distinct values of at least one byte
+    /// each, so valid input never declares more than the body has bytes; hostile nested claims,
+    /// each checked only against the bytes left, could otherwise reserve depth × input size
+    /// (SPEC §6.3). Past the budget, containers simply grow as they fill.
+    private var reservationBudget: Int
 
     init(reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int?, assembler: Assembler) {
         self.reader = reader
@@ -147,6 +175,7 @@ struct BodyParser<Assembler: BodyAssembler> {
         self.slotTableOffset = slotTableOffset
         self.slotReferenced = Array(repeating: false, count: slots.count)
         self.assembler = assembler
+        self.reservationBudget = reader.end - reader.position
     }
 
     /// A container being filled.
@@ -186,18 +215,24 @@ struct BodyParser<Assembler: BodyAssembler> {
 
     /// Decodes one value (with everything nested in it) at the reader's position.
     mutating func decodeValue() throws(XPCWireDecodingError) -> Assembler.Value {
-        // Frames are changed in place (`stack[top]`), never copied out and back: a copy would
-        // retain and release every array in it once per value.
+        // The innermost open container is a local (`current`), changed in place for every value;
+        // only the containers around it are on `stack`, pushed and popped once per container.
+        // (A frame copied off the stack and back would retain and release its arrays per value.)
+        let rootOffset = reader.position
+        var current: Frame
+        switch try readItem() {
+        case .value(let value):
+            return value
+        case .container(let count, let isMap):
+            guard let frame = try openFrame(count: count, isMap: isMap, at: rootOffset, depth: 0) else {
+                return assembler.emptyContainer(isMap: isMap, at: rootOffset)
+            }
+            current = frame
+        }
         var stack: [Frame] = []
-        // Capacity reserved for declared counts, in elements, over the whole decode. The elements
-        // of all containers are distinct values of at least one byte each, so valid input never
-        // declares more than the body has bytes; hostile nested claims, each checked only against
-        // the bytes left, could otherwise reserve depth × input size (SPEC §6.3). Past the budget,
-        // containers simply grow as they fill.
-        var reservationBudget = reader.end - reader.position
         while true {
-            if let top = stack.indices.last, stack[top].isMap, !stack[top].awaitingValue {
-                try readKey(into: &stack[top])
+            if current.isMap, !current.awaitingValue {
+                try readKey(into: &current)
             }
             let itemOffset = reader.position
             var value: Assembler.Value
@@ -205,31 +240,42 @@ struct BodyParser<Assembler: BodyAssembler> {
             case .value(let scalar):
                 value = scalar
             case .container(let count, let isMap):
-                guard stack.count < limits.maximumDepth else {
-                    throw .depthLimitExceeded(limit: limits.maximumDepth, offset: itemOffset)
-                }
-                if count == 0 {
+                guard let frame = try openFrame(count: count, isMap: isMap, at: itemOffset, depth: stack.count + 1) else {
                     value = assembler.emptyContainer(isMap: isMap, at: itemOffset)
                     break
                 }
-                let reserve = count <= reservationBudget
-                if reserve { reservationBudget -= count }
-                let container = assembler.openContainer(isMap: isMap, count: count, at: itemOffset, reserve: reserve)
-                stack.append(Frame(offset: itemOffset, isMap: isMap, remaining: count, container: container))
+                // Room for a few levels at once, rather than growing 1, 2, 4, 8… as nesting deepens.
+                if stack.capacity == 0 { stack.reserveCapacity(min(limits.maximumDepth, 8)) }
+                stack.append(consume current)
+                current = frame
                 continue
             }
             // Deliver `value` to its container, closing every container it completes.
-            while let top = stack.indices.last {
-                assembler.append(value, to: &stack[top].container)
-                stack[top].awaitingValue = false
-                stack[top].remaining -= 1
-                if stack[top].remaining > 0 { break }
-                let finished = stack.removeLast()
+            while true {
+                assembler.append(consume value, to: &current.container)
+                current.awaitingValue = false
+                current.remaining &-= 1
+                if current.remaining > 0 { break }
                 value = try assembler.close(
-                    finished.container, isMap: finished.isMap, keysSorted: finished.keysSorted, at: finished.offset)
+                    current.container, isMap: current.isMap, keysSorted: current.keysSorted, at: current.offset)
+                guard let parent = stack.popLast() else { return value }
+                current = parent
             }
-            if stack.isEmpty { return value }
         }
+    }
+
+    /// Checks the depth of a container whose header was read and opens its frame; `nil` for an
+    /// empty container (complete at once). `depth`: how many containers are open around it.
+    @inline(__always)
+    private mutating func openFrame(count: Int, isMap: Bool, at offset: Int, depth: Int) throws(XPCWireDecodingError) -> Frame? {
+        guard depth < limits.maximumDepth else {
+            throw .depthLimitExceeded(limit: limits.maximumDepth, offset: offset)
+        }
+        if count == 0 { return nil }
+        let reserve = count <= reservationBudget
+        if reserve { reservationBudget &-= count }
+        let container = assembler.openContainer(isMap: isMap, count: count, at: offset, reserve: reserve)
+        return Frame(offset: offset, isMap: isMap, remaining: count, container: container)
     }
 
     /// Counts one decoded value against the element limit.
@@ -277,18 +323,22 @@ struct BodyParser<Assembler: BodyAssembler> {
         let offset = reader.position
         let byte = try reader.readByte(forItemAt: offset)
         try countElements(1, at: offset)
-        switch byte {
-        case 0x00...0x7f:
+        // The fix ranges first, by comparison; the rest (c0…df, one meaning per byte) in a switch
+        // of single bytes, which compiles to a jump table rather than a chain of range tests.
+        if byte < 0x80 {
             return .value(assembler.scalar(.int64(Int64(byte)), at: offset))
-        case 0xe0...0xff:
+        }
+        if byte >= 0xe0 {
             return .value(assembler.scalar(.int64(Int64(Int8(bitPattern: byte))), at: offset))
-        case 0xa0...0xbf:
-            let (span, start) = try readString(length: Int(byte & 0x1f), at: offset)
-            return .value(assembler.string(span, start: start, at: offset))
-        case 0x90...0x9f:
-            return try openContainer(count: Int(byte & 0x0f), isMap: false, at: offset)
-        case 0x80...0x8f:
-            return try openContainer(count: Int(byte & 0x0f), isMap: true, at: offset)
+        }
+        if byte < 0xc0 {
+            if byte >= 0xa0 {
+                let (span, start) = try readString(length: Int(byte & 0x1f), at: offset)
+                return .value(assembler.string(span, start: start, at: offset))
+            }
+            return try openContainer(count: Int(byte & 0x0f), isMap: byte < 0x90, at: offset)
+        }
+        switch byte {
         case WireFormat.null:
             return .value(assembler.scalar(.null, at: offset))
         case WireFormat.false:
@@ -405,6 +455,7 @@ struct BodyParser<Assembler: BodyAssembler> {
         return (try reader.readSpan(count: length, forItemAt: offset), start)
     }
 
+    @inline(__always)
     private mutating func readUnsigned<T: FixedWidthInteger & UnsignedInteger>(
         _: T.Type, at offset: Int
     ) throws(XPCWireDecodingError) -> UInt64 {
@@ -415,6 +466,7 @@ struct BodyParser<Assembler: BodyAssembler> {
         return value
     }
 
+    @inline(__always)
     private mutating func readSigned<T: FixedWidthInteger & SignedInteger>(
         _: T.Type, format: UInt8, at offset: Int
     ) throws(XPCWireDecodingError) -> Int64 {

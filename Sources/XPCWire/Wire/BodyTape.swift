@@ -64,7 +64,7 @@ struct TapeAssembler: BodyAssembler {
     }
 
     @inline(__always)
-    func append(_ value: Void, to container: inout Container) {}
+    func append(_ value: consuming Void, to container: inout Container) {}
 
     mutating func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) {
         nodes[container.index].end = nodes.count

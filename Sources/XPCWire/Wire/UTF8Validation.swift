@@ -33,11 +33,35 @@ enum UTF8Validation {
         let count = span.count
         var index = 0
         var highBits: UInt64 = 0
+        // Non-zero exactly when some byte of `word` is zero (the classic SWAR test).
+        @inline(__always)
+        func hasZeroByte(_ word: UInt64) -> Bool {
+            (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
+        }
         while count &- index >= 8 {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
             if hasZeroByte(word) { break }
             highBits |= word
             index &+= 8
+        }
+        // The last 1…7 bytes of a payload of at least 8 as one word that overlaps the bytes
+        // already seen (only when the loop above ran out of whole words, not when it stopped at
+        // a word with a zero byte); a zero byte in it is located by the byte loop below.
+        if index < count, count &- index < 8, count >= 8 {
+            let word = base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            if !hasZeroByte(word) {
+                highBits |= word
+                index = count
+            }
+        } else if count >= 4, count < 8 {
+            // 4…7 bytes: the first four and the last four (overlapping), as one word.
+            let head = UInt64(base.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+            let tail = UInt64(base.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
+            let word = head | tail << 32
+            if !hasZeroByte(word) {
+                highBits |= word
+                index = count
+            }
         }
         while index < count {
             let byte = base.load(fromByteOffset: index, as: UInt8.self)
