@@ -33,11 +33,6 @@ enum UTF8Validation {
         let count = span.count
         var index = 0
         var highBits: UInt64 = 0
-        // Non-zero exactly when some byte of `word` is zero (the classic SWAR test).
-        @inline(__always)
-        func hasZeroByte(_ word: UInt64) -> Bool {
-            (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
-        }
         while count &- index >= 8 {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
             if hasZeroByte(word) { break }
