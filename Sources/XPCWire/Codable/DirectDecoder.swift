@@ -43,6 +43,17 @@ final class TapeDecodingState: ScalarDecodingContext {
 
     func takeWhole(at path: () -> [any CodingKey]) {}
 
+    /// Whether `type` is an array ``TapeDecodableArray`` decodes itself. A conformance lookup
+    /// costs more than most values, so only types of an array's size are looked up, and the
+    /// answers for the last few types are kept.
+    @inline(__always)
+    func isScalarArray<T>(_ type: T.Type) -> Bool {
+        guard MemoryLayout<T>.size == MemoryLayout<[Int]>.size else { return false }
+        return arrayKinds.answer(for: type) { ($0 as? any TapeDecodableArray.Type)?.hasScalarElements ?? false }
+    }
+    /// Types asked about by ``isScalarArray(_:)``, with the answer.
+    @exclusivity(unchecked) private var arrayKinds = RecentTypeAnswers()
+
     func addPathNode(parent: Int, _ component: CodingPathTable.Component) -> Int {
         paths.add(parent: parent, component)
     }
@@ -167,6 +178,11 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try tapeUnkeyedContainer()
+    }
+
+    /// ``unkeyedContainer()`` as its concrete type.
+    fileprivate func tapeUnkeyedContainer() throws -> TapeUnkeyedContainer {
         guard state.tape.nodes[node].kind == .array else {
             throw state.failure(.mismatch(expected: "array"), [Any].self, at: node, codingPath: codingPath)
         }
@@ -190,7 +206,24 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
                 return path
             })
         }
-        return try T(from: nested(valueNode, at: component()))
+        return try Self.decode(type, from: nested(valueNode, at: component()))
+    }
+
+    /// `T(from: decoder)`, with arrays decoded by ``TapeDecodableArray`` instead of the standard
+    /// library's unspecialized `Array.init(from:)`.
+    @inline(__always)
+    static func decode<T: Decodable>(_ type: T.Type, from decoder: TapeDecoder) throws -> T {
+        if decoder.state.isScalarArray(T.self) { return try decodeScalarArray(type, from: decoder) }
+        return try T(from: decoder)
+    }
+
+    /// The array `T` at `decoder` through ``TapeDecodableArray``.
+    @inline(never)
+    private static func decodeScalarArray<T: Decodable>(_ type: T.Type, from decoder: TapeDecoder) throws -> T {
+        if let arrayType = T.self as? any TapeDecodableArray.Type, let array = try arrayType.decode(fromTape: decoder, as: T.self) {
+            return array
+        }
+        return try T(from: decoder)
     }
 
     /// Reads a scalar or natively mapped `T` from the value at `valueNode`.
@@ -225,7 +258,77 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
     /// Decodes this decoder's own value as any type, the native mappings first.
     func unbox<T: Decodable>(_ type: T.Type) throws -> T {
         if ScalarDecoding.isDirect(T.self) { return try read(type, at: node, path: { codingPath }) }
-        return try T(from: self)
+        return try Self.decode(type, from: self)
+    }
+}
+
+/// An array of standard scalars the tape decoder builds itself: what the standard library's
+/// `Array.init(from:)` does (elements in order from the unkeyed container until it is at its end,
+/// so every value and error is the same), through the tape's own container, into storage of
+/// exactly the declared count, by code specialized for the element type. Arrays of other elements
+/// go through `Array.init(from:)`: built here they would be no faster (each element is then
+/// decoded by unspecialized code that looks up generic metadata).
+protocol TapeDecodableArray {
+    /// Whether the elements are of a type ``decodeArray(fromTape:)`` decodes.
+    static var hasScalarElements: Bool { get }
+
+    /// The array at `decoder`, or `nil` when it is not decoded this way (other elements, or an
+    /// array too large to allocate up front for the input it came from).
+    static func decodeArray(fromTape decoder: TapeDecoder) throws -> Self?
+}
+
+extension TapeDecodableArray {
+    /// ``decodeArray(fromTape:)`` as a `T`, which is `Self` (`nil` if it is not): no dynamic cast,
+    /// which for an array would look at every element.
+    static func decode<T>(fromTape decoder: TapeDecoder, as type: T.Type) throws -> T? {
+        guard Self.self == T.self, let array = try decodeArray(fromTape: decoder) else { return nil }
+        return reinterpret(array, as: T.self)
+    }
+}
+
+extension Array: TapeDecodableArray where Element: Decodable {
+    static var hasScalarElements: Bool { StandardScalar.contains(Element.self) }
+
+    static func decodeArray(fromTape decoder: TapeDecoder) throws -> [Element]? {
+        // Metatype identity (pointer comparisons), not `is` casts, which each cost a runtime call.
+        let element: Any.Type = Element.self
+        let decode: (inout TapeUnkeyedContainer, Int) throws -> [Element]?
+        if element == Bool.self { decode = { try elements(Bool.self, from: &$0, count: $1) } }
+        else if element == String.self { decode = { try elements(String.self, from: &$0, count: $1) } }
+        else if element == Double.self { decode = { try elements(Double.self, from: &$0, count: $1) } }
+        else if element == Float.self { decode = { try elements(Float.self, from: &$0, count: $1) } }
+        else if element == Int.self { decode = { try elements(Int.self, from: &$0, count: $1) } }
+        else if element == Int8.self { decode = { try elements(Int8.self, from: &$0, count: $1) } }
+        else if element == Int16.self { decode = { try elements(Int16.self, from: &$0, count: $1) } }
+        else if element == Int32.self { decode = { try elements(Int32.self, from: &$0, count: $1) } }
+        else if element == Int64.self { decode = { try elements(Int64.self, from: &$0, count: $1) } }
+        else if element == UInt.self { decode = { try elements(UInt.self, from: &$0, count: $1) } }
+        else if element == UInt8.self { decode = { try elements(UInt8.self, from: &$0, count: $1) } }
+        else if element == UInt16.self { decode = { try elements(UInt16.self, from: &$0, count: $1) } }
+        else if element == UInt32.self { decode = { try elements(UInt32.self, from: &$0, count: $1) } }
+        else if element == UInt64.self { decode = { try elements(UInt64.self, from: &$0, count: $1) } }
+        else { return nil }
+        var container = try decoder.tapeUnkeyedContainer()
+        let count = container.count ?? 0
+        // Elements take at least a byte each on the wire but may be larger here: storage for all
+        // of them at once only while that is at most eight times the input's size.
+        guard count <= 8 * Swift.max(decoder.state.tape.input.count, 64) / Swift.max(MemoryLayout<Element>.stride, 1) else {
+            return nil
+        }
+        return try decode(&container, count)
+    }
+
+    /// The elements of `container` decoded as `S`, which is `Element`.
+    @inline(__always)
+    private static func elements<S: Decodable>(_ type: S.Type, from container: inout TapeUnkeyedContainer, count: Int) throws -> [Element]? {
+        guard S.self == Element.self else { return nil }
+        let elements = try [S](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+            while !container.isAtEnd, initializedCount < buffer.count {
+                buffer.initializeElement(at: initializedCount, to: try container.decode(S.self))
+                initializedCount += 1
+            }
+        }
+        return reinterpret(elements, as: [Element].self)
     }
 }
 

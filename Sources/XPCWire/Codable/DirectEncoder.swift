@@ -100,6 +100,8 @@ final class DirectEncodingState {
     /// Reused across dictionaries that need sorting.
     @exclusivity(unchecked) private var order: [Int] = []
     @exclusivity(unchecked) private var pieces: [Range<Int>] = []
+    /// Types asked about by ``isScalarArray(_:)``, with the answer.
+    @exclusivity(unchecked) private var arrayKinds = RecentTypeAnswers()
     /// A container's real header, while it is being put in place.
     @exclusivity(unchecked) private var scratch: [UInt8] = []
 
@@ -346,13 +348,33 @@ final class DirectEncodingState {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Whether `type` is an array ``DirectEncodableArray`` writes itself. A conformance lookup
+    /// costs more than most values, so only types of an array's size are looked up, and the
+    /// answers for the last few types are kept.
+    @inline(__always)
+    func isScalarArray<T>(_ type: T.Type) -> Bool {
+        guard MemoryLayout<T>.size == MemoryLayout<[Int]>.size else { return false }
+        return arrayKinds.answer(for: type) { ($0 as? any DirectEncodableArray.Type)?.hasScalarElements ?? false }
+    }
+
     /// Writes any value at the current position: scalars and native types inline, everything
     /// else through its `encode(to:)`.
     @inline(__always)
     func writeValue<T: Encodable>(_ value: T, depth: Int, pathNode: () -> Int) throws {
         if writeScalar(value) { return }
         if try writeSpecial(value, depth: depth) { return }
+        // An array is one pointer: only values of that size are looked up as arrays (a protocol
+        // conformance lookup costs more than a small value).
+        if isScalarArray(T.self), try writeScalarArray(value, depth: depth, pathNode: pathNode) { return }
         try encodeNested(value, depth: depth, pathNode: pathNode())
+    }
+
+    /// Writes `value`, an array of scalars, through ``DirectEncodableArray``; `false` (writing
+    /// nothing) if it is not one.
+    @inline(never)
+    private func writeScalarArray<T: Encodable>(_ value: T, depth: Int, pathNode: () -> Int) throws -> Bool {
+        guard let array = value as? any DirectEncodableArray else { return false }
+        return try array.write(to: self, depth: depth, pathNode: pathNode)
     }
 
     // MARK: The envelope
@@ -692,5 +714,97 @@ private struct DirectUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func superEncoder() -> any Encoder {
         state.abandoned = true
         return DirectEncoder(state: state, slot: -1)
+    }
+}
+
+/// The element types arrays of which the direct paths encode and decode themselves
+/// (``DirectEncodableArray``, ``TapeDecodableArray``): `Bool`, `String`, the floating-point and
+/// the integer types.
+enum StandardScalar {
+    static func contains(_ type: Any.Type) -> Bool {
+        // Metatype identity (pointer comparisons), not `is` casts, which each cost a runtime call.
+        type == Bool.self || type == String.self || type == Double.self || type == Float.self
+            || type == Int.self || type == Int8.self || type == Int16.self || type == Int32.self || type == Int64.self
+            || type == UInt.self || type == UInt8.self || type == UInt16.self || type == UInt32.self || type == UInt64.self
+    }
+}
+
+/// Answers about the last four types asked about, kept inline (no allocation): for questions that
+/// cost a runtime lookup (a protocol conformance) and are asked again and again of few types.
+struct RecentTypeAnswers {
+    private var types: (ObjectIdentifier?, ObjectIdentifier?, ObjectIdentifier?, ObjectIdentifier?) = (nil, nil, nil, nil)
+    private var answers: (Bool, Bool, Bool, Bool) = (false, false, false, false)
+    /// Where the next new answer goes (round robin).
+    private var next = 0
+
+    /// The answer for `type`: kept, or from `compute`, then kept.
+    @inline(__always)
+    mutating func answer(for type: Any.Type, _ compute: (Any.Type) -> Bool) -> Bool {
+        let id = ObjectIdentifier(type)
+        if types.0 == id { return answers.0 }
+        if types.1 == id { return answers.1 }
+        if types.2 == id { return answers.2 }
+        if types.3 == id { return answers.3 }
+        let answer = compute(type)
+        switch next {
+        case 0: (types.0, answers.0) = (id, answer)
+        case 1: (types.1, answers.1) = (id, answer)
+        case 2: (types.2, answers.2) = (id, answer)
+        default: (types.3, answers.3) = (id, answer)
+        }
+        next = (next + 1) & 3
+        return answer
+    }
+}
+
+/// An array of standard scalars the direct encoder writes itself: what the standard library's
+/// `Array.encode(to:)` does (an unkeyed container holding the elements in order, so the bytes and
+/// every error are the same), but with its header written first, since the count is known, and
+/// the elements by code specialized for them. Arrays of other elements go through
+/// `Array.encode(to:)`: written here they would be no faster (each element is then encoded by
+/// unspecialized code that looks up generic metadata).
+protocol DirectEncodableArray {
+    /// Whether the elements are of a type ``write(to:depth:pathNode:)`` writes.
+    static var hasScalarElements: Bool { get }
+    /// Writes the array and returns `true`, or returns `false` having written nothing.
+    func write(to state: DirectEncodingState, depth: Int, pathNode: () -> Int) throws -> Bool
+}
+
+extension Array: DirectEncodableArray where Element: Encodable {
+    func write(to state: DirectEncodingState, depth: Int, pathNode: () -> Int) throws -> Bool {
+        guard Self.hasScalarElements else { return false }
+        // The checks of `openFrame` and `writeHeader` for the container this would have been,
+        // and its path node, made as `encodeNested` makes it.
+        _ = pathNode()
+        guard !state.abandoned, depth < state.maximumDepth, count <= Int(UInt32.max) else { throw DirectEncodingAbandoned() }
+        state.buffer.writeArrayHeader(count: count)
+        var buffer = state.buffer
+        if Element.self == String.self {
+            for string in reinterpret(self, as: [String].self) { try state.write(string: string) }
+            return true
+        }
+        return writeAll(Bool.self, { buffer.append($0 ? WireFormat.true : WireFormat.false) })
+            || writeAll(Double.self, { buffer.writeDouble($0) })
+            || writeAll(Float.self, { buffer.writeDouble(Double($0)) })
+            || writeAll(Int.self, { buffer.writeInt64(Int64($0)) })
+            || writeAll(Int8.self, { buffer.writeInt64(Int64($0)) })
+            || writeAll(Int16.self, { buffer.writeInt64(Int64($0)) })
+            || writeAll(Int32.self, { buffer.writeInt64(Int64($0)) })
+            || writeAll(Int64.self, { buffer.writeInt64($0) })
+            || writeAll(UInt.self, { buffer.writeUInt64(UInt64($0)) })
+            || writeAll(UInt8.self, { buffer.writeUInt64(UInt64($0)) })
+            || writeAll(UInt16.self, { buffer.writeUInt64(UInt64($0)) })
+            || writeAll(UInt32.self, { buffer.writeUInt64(UInt64($0)) })
+            || writeAll(UInt64.self, { buffer.writeUInt64($0) })
+    }
+
+    static var hasScalarElements: Bool { StandardScalar.contains(Element.self) }
+
+    /// Writes every element with `write` when `Element` is `S`; `false` (writing nothing) otherwise.
+    @inline(__always)
+    private func writeAll<S>(_ type: S.Type, _ write: (S) -> Void) -> Bool {
+        guard Element.self == S.self else { return false }
+        for element in reinterpret(self, as: [S].self) { write(element) }
+        return true
     }
 }

@@ -191,6 +191,45 @@ private struct PathProbe: Decodable, Equatable {
         #expect(outcome == .value(Holder(extra: ["y": "s", "z": [1, ["a": true, "b": nil]]], name: nil)))
     }
 
+    /// Arrays of the standard scalars are built by the tape decoder itself (`TapeDecodableArray`):
+    /// the same values, and the same errors at the same paths, as `Array.init(from:)` on the tree.
+    @Test func arraysOfEveryStandardScalarMatchTheTreePath() throws {
+        // Elements of every kind in turn: each array type accepts some and rejects the others.
+        let elements: [XPCMessage] = [
+            .bool(true), .int64(-1), .int64(200), .int64(70_000), .uint64(UInt64.max), .double(1.5),
+            .double(.infinity), .string("é"), .null, .array([1]), .dictionary(["k": 1]),
+        ]
+        func check<T: Codable & Equatable>(_ type: T.Type, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            for element in elements {
+                for count in [0, 1, 3, 40] {
+                    let message = XPCMessage.array(XPCArray(Array(repeating: element, count: count)))
+                    let bytes = try XPCWireEncoder().encode(message)
+                    BothPaths.expectAgreementByEncoding([T].self, bytes, sourceLocation: sourceLocation)
+                    // Inside a struct, at a key, and past the end of a mixed array.
+                    let keyed = try XPCWireEncoder().encode(["values": message, "tail": .array([element, "x"])])
+                    BothPaths.expectAgreementByEncoding(ArrayHolder<T>.self, keyed, sourceLocation: sourceLocation)
+                }
+            }
+        }
+        try check(Bool.self)
+        try check(String.self)
+        try check(Double.self)
+        try check(Float.self)
+        try check(Int.self)
+        try check(Int8.self)
+        try check(Int16.self)
+        try check(Int32.self)
+        try check(Int64.self)
+        try check(UInt.self)
+        try check(UInt8.self)
+        try check(UInt16.self)
+        try check(UInt32.self)
+        try check(UInt64.self)
+        // Arrays of arrays and of optionals still go through `Array.init(from:)`, and agree too.
+        try check([Int].self)
+        try check(Int?.self)
+    }
+
     @Test func mismatchesNameTheFoundVariantAsTheTreePathDoes() {
         let cases: [[UInt8]] = [
             [0x92, 0x01, 0x02],  // an array where a dictionary is expected
@@ -223,4 +262,10 @@ private struct PathProbe: Decodable, Equatable {
         #expect(throws: DecodingError.self) { try XPCDecoder(options: options).decode(Pair.self, from: bytes) }
         #expect(try XPCDecoder().decode(Pair.self, from: bytes) == Pair(a: 1, b: "x"))
     }
+}
+
+/// A struct holding an array of `T` and another of `T` whose second element is a string.
+private struct ArrayHolder<T: Codable & Equatable>: Codable, Equatable {
+    var values: [T]
+    var tail: [T]
 }

@@ -203,6 +203,39 @@ private struct PathRecorder: Encodable {
         }
     }
 
+    /// Arrays of the standard scalars are written by the direct encoder itself
+    /// (`DirectEncodableArray`): the tree path's bytes, at every header size, alone and nested.
+    @Test func arraysOfEveryStandardScalarAreTheTreesBytes() throws {
+        for count in [0, 1, 15, 16, 300] {
+            let indices = 0..<count
+            try Direct.expectTaken(indices.map { $0 % 2 == 0 })
+            try Direct.expectTaken(indices.map { "s\($0)" })
+            try Direct.expectTaken(indices.map { Double($0) / 3 })
+            try Direct.expectTaken(indices.map { Float($0) / 3 })
+            try Direct.expectTaken(indices.map { $0 * 977 - 40_000 })
+            try Direct.expectTaken(indices.map { Int8(truncatingIfNeeded: $0 * 7) })
+            try Direct.expectTaken(indices.map { Int16(truncatingIfNeeded: $0 * 977) })
+            try Direct.expectTaken(indices.map { Int32(truncatingIfNeeded: $0 * 97_777) })
+            try Direct.expectTaken(indices.map { Int64($0) << 40 - 3 })
+            try Direct.expectTaken(indices.map { UInt($0) * 977 })
+            try Direct.expectTaken(indices.map { UInt8(truncatingIfNeeded: $0) })
+            try Direct.expectTaken(indices.map { UInt16(truncatingIfNeeded: $0 * 977) })
+            try Direct.expectTaken(indices.map { UInt32(truncatingIfNeeded: $0 * 97_777) })
+            try Direct.expectTaken(indices.map { UInt64($0) << 40 })
+            try Direct.expectTaken(["ints": indices.map { $0 }, "more": [1, 2]])
+            try Direct.expectTaken([indices.map { "n\($0)" }, []])
+        }
+        // A string with U+0000 in an array of strings: the direct pass gives up, and the error is
+        // the tree path's, at the element's index.
+        #expect(Direct.encode(["tags": ["a", "b\u{0}"]]) == nil)
+        let error = try #require(CodableTesting.bytesEncodingError(["tags": ["a", "b\u{0}"]]))
+        guard case .invalidValue(_, let context) = error else {
+            Issue.record("\(error)")
+            return
+        }
+        #expect(CodableTesting.strings(context.codingPath) == ["tags", "Index 1"])
+    }
+
     @Test(arguments: [0, 15, 16, 65_535, 65_536])
     func arraysGetTheShortestHeader(count: Int) throws {
         try Direct.expectTaken([UInt8](repeating: 0xab, count: count))
