@@ -174,18 +174,20 @@ func runReport(arguments: [String: String]) throws {
             }
         }
     }
-    // Transport (issue 8): one round trip per sample, less an empty sample.
+    // Transport (issue 8): round trips, less an empty sample; `perSample` round trips a sample.
     let transportPairs = [
-        (label: "small request/reply (latency)", ours: "transport/XPCConnection.requestReply", raw: "transport/raw.socketpair.pingPong", payload: 0),
-        (label: "1 MiB request, tiny reply (throughput)", ours: "transport/XPCConnection.send1MiB", raw: "transport/raw.socketpair.send1MiB", payload: 1 << 20),
+        (label: "small request/reply (latency)", ours: "transport/XPCConnection.requestReply", raw: "transport/raw.socketpair.pingPong", payload: 0, perSample: 1),
+        (label: "small request/reply, caller on its connection's executor", ours: "transport/XPCConnection.requestReply.onExecutor",
+         raw: "transport/raw.socketpair.pingPong.x1000", payload: 0, perSample: 1_000),
+        (label: "1 MiB request, tiny reply (throughput)", ours: "transport/XPCConnection.send1MiB", raw: "transport/raw.socketpair.send1MiB", payload: 1 << 20, perSample: 1),
     ]
-    /// Records a benchmark timed one operation per sample without allocation counts (transport,
-    /// schema), less an empty sample.
-    func recordTimingOnly(_ name: String) {
+    /// Records a benchmark timed without allocation counts (transport, schema), less an empty
+    /// sample, per operation when a sample makes `perSample` of them.
+    func recordTimingOnly(_ name: String, perSample: Int = 1) {
         guard let timing = jmh[name] else { return }
         let empty = jmh["overhead/x1"]
         func perOperation(_ microseconds: Double?, _ empty: Double?) -> Double? {
-            microseconds.map { max(0, $0 - (empty ?? 0)) * 1_000 }
+            microseconds.map { max(0, $0 - (empty ?? 0)) * 1_000 / Double(perSample) }
         }
         let m = Measurement(
             nanoseconds: perOperation(timing.fastest, empty?.fastest ?? nil),
@@ -195,8 +197,8 @@ func runReport(arguments: [String: String]) throws {
         ordered.append((name, m))
     }
     for pair in transportPairs {
-        recordTimingOnly(pair.ours)
-        recordTimingOnly(pair.raw)
+        recordTimingOnly(pair.ours, perSample: pair.perSample)
+        recordTimingOnly(pair.raw, perSample: pair.perSample)
     }
     // Schema validation (issue 9): one validate per sample, less an empty sample.
     let schemaPairs = [
@@ -430,7 +432,11 @@ func runReport(arguments: [String: String]) throws {
         out.append("`XPCConnection.sendRequest` to an `XPCServer` on an anonymous listener (encode, frame, write, "
             + "read, decode, reply), against the same envelope bytes and a reply of the reply's size written and "
             + "read over `socketpair(AF_UNIX, SOCK_STREAM)` with a thread echoing; one round trip per operation, "
-            + "connections made once. Benchmarks: `Benchmarks/XPCWireBenchmarks/TransportBenchmarks.swift`.")
+            + "connections made once. The server runs its handlers on each connection's own thread (the default, "
+            + "`XPCServer.HandlerExecution.connectionExecutor`). `requestReply` and `send1MiB` call from the harness's "
+            + "task on the global executor, so each reply also wakes a pool thread; `requestReply.onExecutor` calls "
+            + "from a task that prefers the client connection's executor (1,000 round trips a sample, against "
+            + "`pingPong.x1000`; times are per round trip). Benchmarks: `Benchmarks/XPCWireBenchmarks/TransportBenchmarks.swift`.")
         out.append("")
         out.append("| benchmark | time/op | median | payload rate | ratio | vs |")
         out.append("| --- | ---: | ---: | ---: | ---: | --- |")
