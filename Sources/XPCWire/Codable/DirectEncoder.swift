@@ -365,16 +365,16 @@ final class DirectEncodingState {
         if try writeSpecial(value, depth: depth) { return }
         // An array is one pointer: only values of that size are looked up as arrays (a protocol
         // conformance lookup costs more than a small value).
-        if isScalarArray(T.self), try writeScalarArray(value, depth: depth, pathNode: pathNode) { return }
+        if isScalarArray(T.self), try writeScalarArray(value, depth: depth) { return }
         try encodeNested(value, depth: depth, pathNode: pathNode())
     }
 
     /// Writes `value`, an array of scalars, through ``DirectEncodableArray``; `false` (writing
     /// nothing) if it is not one.
     @inline(never)
-    private func writeScalarArray<T: Encodable>(_ value: T, depth: Int, pathNode: () -> Int) throws -> Bool {
+    private func writeScalarArray<T: Encodable>(_ value: T, depth: Int) throws -> Bool {
         guard let array = value as? any DirectEncodableArray else { return false }
-        return try array.write(to: self, depth: depth, pathNode: pathNode)
+        return try array.write(to: self, depth: depth)
     }
 
     // MARK: The envelope
@@ -764,18 +764,18 @@ struct RecentTypeAnswers {
 /// `Array.encode(to:)`: written here they would be no faster (each element is then encoded by
 /// unspecialized code that looks up generic metadata).
 protocol DirectEncodableArray {
-    /// Whether the elements are of a type ``write(to:depth:pathNode:)`` writes.
+    /// Whether the elements are of a type ``write(to:depth:)`` writes.
     static var hasScalarElements: Bool { get }
     /// Writes the array and returns `true`, or returns `false` having written nothing.
-    func write(to state: DirectEncodingState, depth: Int, pathNode: () -> Int) throws -> Bool
+    func write(to state: DirectEncodingState, depth: Int) throws -> Bool
 }
 
 extension Array: DirectEncodableArray where Element: Encodable {
-    func write(to state: DirectEncodingState, depth: Int, pathNode: () -> Int) throws -> Bool {
+    func write(to state: DirectEncodingState, depth: Int) throws -> Bool {
         guard Self.hasScalarElements else { return false }
-        // The checks of `openFrame` and `writeHeader` for the container this would have been,
-        // and its path node, made as `encodeNested` makes it.
-        _ = pathNode()
+        // The checks of `openFrame` and `writeHeader` for the container this would have been.
+        // (No path node: a scalar element cannot fail here, and a string holding U+0000 gives
+        // up the direct pass, so the tree path reports it with its path.)
         guard !state.abandoned, depth < state.maximumDepth, count <= Int(UInt32.max) else { throw DirectEncodingAbandoned() }
         state.buffer.writeArrayHeader(count: count)
         var buffer = state.buffer

@@ -118,9 +118,11 @@ extension XPCMessage {
 
     /// Writes the description (SPEC §8) as JSON events, walking the message without recursion.
     func writeJSONDescription(into writer: inout JSONTextWriter) {
-        var description = JSONDescriptionWriting(writer: writer)
+        // The writer moves into the visitor and back (swapped, not copied with its text).
+        var description = JSONDescriptionWriting(writer: JSONTextWriter(pretty: writer.pretty))
+        swap(&description.writer, &writer)
         walk(&description)
-        writer = description.writer
+        swap(&description.writer, &writer)
     }
 
     /// Reads a message from the JSON description of a body (SPEC §8).
