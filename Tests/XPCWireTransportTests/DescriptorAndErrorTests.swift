@@ -32,13 +32,7 @@ extension TransportTests {
     /// SPEC §9.2.4: descriptors in slot order, owned by the receiver, never leaked.
     @Suite struct Descriptors {
         @Test func tenThousandMessagesWithAttachmentsLeakNoDescriptor() async throws {
-            let baseline = OpenDescriptors.count()
-            do {
-                let (readEnd, writeEnd) = try makePipe()
-                defer {
-                    try? readEnd.close()
-                    try? writeEnd.close()
-                }
+            try await withPipe(expectingNoLeak: "10,000 messages with 2 descriptors each") { readEnd, writeEnd in
                 let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
                 let count = 10_000
                 let receiving = Task { () -> (Int, Bool) in
@@ -71,7 +65,6 @@ extension TransportTests {
                 connection.cancel()
                 listener.cancel()
             }
-            await OpenDescriptors.expectNoLeak(from: baseline, "10,000 messages with 2 descriptors each")
         }
 
         @Test func aReceivedDescriptorIsTheSameOpenFile() async throws {
@@ -244,13 +237,7 @@ extension TransportTests {
         }
 
         @Test func descriptorsThatDoNotMatchTheSlotTableAreAllClosed() async throws {
-            let baseline = OpenDescriptors.count()
-            do {
-                let (readEnd, writeEnd) = try makePipe()
-                defer {
-                    try? readEnd.close()
-                    try? writeEnd.close()
-                }
+            try await withPipe(expectingNoLeak: "mismatched descriptors") { readEnd, writeEnd in
                 let oneSlot = try XPCWireEncoder().encode(["f": .fd(slot: 0)])
                 let twoDescriptors = try await errorFromRawPeer {
                     try rawSend($0, helloFrame)
@@ -277,17 +264,10 @@ extension TransportTests {
                 }
                 #expect(malformed == .malformedMessage(.badMagic(offset: 0), messageID: 1))
             }
-            await OpenDescriptors.expectNoLeak(from: baseline, "mismatched descriptors")
         }
 
         @Test func moreDescriptorsThanTheKernelsPerMessageMaximumAreAllClosed() async throws {
-            let baseline = OpenDescriptors.count()
-            do {
-                let (readEnd, writeEnd) = try makePipe()
-                defer {
-                    try? readEnd.close()
-                    try? writeEnd.close()
-                }
+            try await withPipe(expectingNoLeak: "too many descriptors") { readEnd, _ in
                 let oneSlot = try XPCWireEncoder().encode(["f": .fd(slot: 0)])
                 let frame = frameBytes(.message, id: 1, envelope: oneSlot)
                 // 200 descriptors with each of two sendmsg calls inside one frame: 400 > 253.
@@ -299,17 +279,10 @@ extension TransportTests {
                 }
                 #expect(error == .protocolViolation(.tooManyDescriptors(received: 400, limit: 253)))
             }
-            await OpenDescriptors.expectNoLeak(from: baseline, "too many descriptors")
         }
 
         @Test func moreDescriptorsThanTheSlotLimitInOneSendmsgAreAllClosed() async throws {
-            let baseline = OpenDescriptors.count()
-            do {
-                let (readEnd, writeEnd) = try makePipe()
-                defer {
-                    try? readEnd.close()
-                    try? writeEnd.close()
-                }
+            try await withPipe(expectingNoLeak: "descriptors over the slot limit") { readEnd, _ in
                 var options = XPCListener.Options()
                 options.connectionOptions.decodingOptions.limits.maximumSlotCount = 4
                 let fourSlots = try XPCWireEncoder().encode(.array(XPCArray((0..<4).map { .fd(slot: UInt16($0)) })))
@@ -320,17 +293,10 @@ extension TransportTests {
                 }
                 #expect(error == .protocolViolation(.tooManyDescriptors(received: 5, limit: 4)))
             }
-            await OpenDescriptors.expectNoLeak(from: baseline, "descriptors over the slot limit")
         }
 
         @Test func descriptorsAfterTheFirstByteStillCountAgainstTheSlotTable() async throws {
-            let baseline = OpenDescriptors.count()
-            do {
-                let (readEnd, writeEnd) = try makePipe()
-                defer {
-                    try? readEnd.close()
-                    try? writeEnd.close()
-                }
+            try await withPipe(expectingNoLeak: "descriptors short of the slot table") { readEnd, writeEnd in
                 let threeSlots = try XPCWireEncoder().encode(["a": .fd(slot: 0), "b": .fd(slot: 1), "c": .fd(slot: 2)])
                 let frame = frameBytes(.message, id: 1, envelope: threeSlots)
                 let error = try await errorFromRawPeer {
@@ -339,7 +305,6 @@ extension TransportTests {
                 }
                 #expect(error == .protocolViolation(.attachmentsMismatch(slots: 3, received: 2)))
             }
-            await OpenDescriptors.expectNoLeak(from: baseline, "descriptors short of the slot table")
         }
 
         #if os(Linux)
@@ -380,13 +345,7 @@ extension TransportTests {
         #endif
 
         @Test func truncatedControlDataIsAnErrorWithEveryReceivedDescriptorClosed() async throws {
-            let baseline = OpenDescriptors.count()
-            do {
-                let (readEnd, writeEnd) = try makePipe()
-                defer {
-                    try? readEnd.close()
-                    try? writeEnd.close()
-                }
+            try await withPipe(expectingNoLeak: "truncated control data") { readEnd, _ in
                 let (ours, theirs) = try Platform.makeSocketPair(type: Platform.streamSocketType)
                 let peer = DescriptorHandle(adopting: theirs)
                 #if os(Linux)
@@ -422,7 +381,6 @@ extension TransportTests {
                 #expect(error == .protocolViolation(.controlDataTruncated))
                 withExtendedLifetime(peer) {}
             }
-            await OpenDescriptors.expectNoLeak(from: baseline, "truncated control data")
         }
 
         @Test func aPeerClosingBetweenFramesIsConnectionClosed() async throws {

@@ -289,6 +289,24 @@ func makePipe() throws -> (read: FileDescriptor, write: FileDescriptor) {
     return (pipe.readEnd, pipe.writeEnd)
 }
 
+/// Runs `body` with a fresh pipe, closes both ends, and then expects the process to hold no more
+/// descriptors than before (`what` names the case in the failure).
+func withPipe(
+    expectingNoLeak what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (_ readEnd: FileDescriptor, _ writeEnd: FileDescriptor) async throws -> Void
+) async throws {
+    let baseline = OpenDescriptors.count()
+    do {
+        let (readEnd, writeEnd) = try makePipe()
+        defer {
+            try? readEnd.close()
+            try? writeEnd.close()
+        }
+        try await body(readEnd, writeEnd)
+    }
+    await OpenDescriptors.expectNoLeak(from: baseline, what, sourceLocation: sourceLocation)
+}
+
 /// Reads (bounded) exactly `count` bytes from `descriptor`.
 func readExactly(_ count: Int, from descriptor: FileDescriptor, seconds: Double = 20) async throws -> [UInt8] {
     var bytes: [UInt8] = []
