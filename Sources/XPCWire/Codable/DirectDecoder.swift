@@ -290,24 +290,7 @@ extension Array: TapeDecodableArray where Element: Decodable {
     static var hasScalarElements: Bool { StandardScalar.contains(Element.self) }
 
     static func decodeArray(fromTape decoder: TapeDecoder) throws -> [Element]? {
-        // Metatype identity (pointer comparisons), not `is` casts, which each cost a runtime call.
-        let element: Any.Type = Element.self
-        let decode: (inout TapeUnkeyedContainer, Int) throws -> [Element]?
-        if element == Bool.self { decode = { try elements(Bool.self, from: &$0, count: $1) } }
-        else if element == String.self { decode = { try elements(String.self, from: &$0, count: $1) } }
-        else if element == Double.self { decode = { try elements(Double.self, from: &$0, count: $1) } }
-        else if element == Float.self { decode = { try elements(Float.self, from: &$0, count: $1) } }
-        else if element == Int.self { decode = { try elements(Int.self, from: &$0, count: $1) } }
-        else if element == Int8.self { decode = { try elements(Int8.self, from: &$0, count: $1) } }
-        else if element == Int16.self { decode = { try elements(Int16.self, from: &$0, count: $1) } }
-        else if element == Int32.self { decode = { try elements(Int32.self, from: &$0, count: $1) } }
-        else if element == Int64.self { decode = { try elements(Int64.self, from: &$0, count: $1) } }
-        else if element == UInt.self { decode = { try elements(UInt.self, from: &$0, count: $1) } }
-        else if element == UInt8.self { decode = { try elements(UInt8.self, from: &$0, count: $1) } }
-        else if element == UInt16.self { decode = { try elements(UInt16.self, from: &$0, count: $1) } }
-        else if element == UInt32.self { decode = { try elements(UInt32.self, from: &$0, count: $1) } }
-        else if element == UInt64.self { decode = { try elements(UInt64.self, from: &$0, count: $1) } }
-        else { return nil }
+        guard hasScalarElements else { return nil }
         var container = try decoder.tapeUnkeyedContainer()
         let count = container.count ?? 0
         // Elements take at least a byte each on the wire but may be larger here: storage for all
@@ -315,7 +298,22 @@ extension Array: TapeDecodableArray where Element: Decodable {
         guard count <= 8 * Swift.max(decoder.state.tape.input.count, 64) / Swift.max(MemoryLayout<Element>.stride, 1) else {
             return nil
         }
-        return try decode(&container, count)
+        // Exactly one of these is `Element` (`StandardScalar`'s types); the others return `nil` at once.
+        if let array = try elements(Bool.self, from: &container, count: count) { return array }
+        if let array = try elements(String.self, from: &container, count: count) { return array }
+        if let array = try elements(Double.self, from: &container, count: count) { return array }
+        if let array = try elements(Float.self, from: &container, count: count) { return array }
+        if let array = try elements(Int.self, from: &container, count: count) { return array }
+        if let array = try elements(Int8.self, from: &container, count: count) { return array }
+        if let array = try elements(Int16.self, from: &container, count: count) { return array }
+        if let array = try elements(Int32.self, from: &container, count: count) { return array }
+        if let array = try elements(Int64.self, from: &container, count: count) { return array }
+        if let array = try elements(UInt.self, from: &container, count: count) { return array }
+        if let array = try elements(UInt8.self, from: &container, count: count) { return array }
+        if let array = try elements(UInt16.self, from: &container, count: count) { return array }
+        if let array = try elements(UInt32.self, from: &container, count: count) { return array }
+        if let array = try elements(UInt64.self, from: &container, count: count) { return array }
+        return nil
     }
 
     /// The elements of `container` decoded as `S`, which is `Element`.
