@@ -580,6 +580,9 @@ final class InboundReader: @unchecked Sendable {
     /// The socket to poll.
     var descriptor: CInt { socket.descriptor }
 
+    /// Whether frames already received wait to be read, so that the loop reads before it polls.
+    var hasBufferedInput: Bool { frames.hasBufferedInput }
+
     /// Whether another event may be delivered: the connection stops reading while its events
     /// buffer is full (``XPCConnection/Options/maximumBufferedEvents``) and once it ended.
     var hasRoom: Bool { core.events.hasRoom }

@@ -116,6 +116,8 @@ final class ConnectionLoop: Sendable {
         case exit
         case runJobs
         case poll(Source, socket: Bool, timeout: CInt)
+        /// Read what the reader holds, without polling.
+        case read(Source)
     }
 
     private func run() {
@@ -128,6 +130,8 @@ final class ConnectionLoop: Sendable {
 
             let reader = state.withLock { $0.source?.reader }
             let wantsInput = reader?.hasRoom ?? false
+            // Frames the reader already holds are read without asking the socket first.
+            let buffered = wantsInput && (reader?.hasBufferedInput ?? false)
             let plan = state.withLock { state -> Plan in
                 let busy = !state.jobs.isEmpty || state.woken
                 state.woken = false
@@ -140,6 +144,7 @@ final class ConnectionLoop: Sendable {
                 // A source attached since `reader` was read is looked at in the next pass.
                 let socket = wantsInput && source.reader === reader
                 if busy { return socket ? .poll(source, socket: true, timeout: 0) : .runJobs }
+                if socket, buffered { return .read(source) }
                 state.sleeping = true
                 return .poll(source, socket: socket, timeout: -1)
             }
@@ -148,6 +153,9 @@ final class ConnectionLoop: Sendable {
                 return
             case .runJobs:
                 continue
+            case .read(let source):
+                guard state.withLock({ $0.source?.reader === source.reader }) else { continue }
+                source.reader.readAvailable { self.state.withLock { !$0.jobs.isEmpty } }
             case .poll(let source, let socket, let timeout):
                 let ready: (wake: Bool, socket: Bool)
                 do {
@@ -163,7 +171,7 @@ final class ConnectionLoop: Sendable {
                     return state.source?.reader === source.reader
                 }
                 if ready.wake { Platform.drainWakeBytes(source.wakeRead.descriptor) }
-                if ready.socket, current {
+                if ready.socket || (socket && buffered), current {
                     source.reader.readAvailable { self.state.withLock { !$0.jobs.isEmpty } }
                 }
             }

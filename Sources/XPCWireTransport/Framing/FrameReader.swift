@@ -4,7 +4,7 @@ import XPCWire
 /// One frame as it came off the socket: its header, its envelope bytes and the descriptors that
 /// arrived with it, which the frame owns until they are handed on or closed.
 ///
-/// `envelope` points into the ``FrameReader``'s buffer: valid until its next
+/// `envelope` points into the ``FrameReader``'s buffers: valid until its next
 /// ``FrameReader/readFrame()``, on the reader's thread only.
 struct ReceivedFrame {
     var header: FrameHeader
@@ -12,14 +12,21 @@ struct ReceivedFrame {
     var descriptors: [CInt]
 }
 
-/// Reads frames from a stream socket without blocking (`recvmsg` with `MSG_DONTWAIT`), never
-/// asking for a byte past the end of the frame being read, so every descriptor that arrives
-/// belongs to that frame (SPEC §9.2.4). A frame that has not fully arrived is kept, with the
-/// descriptors that came with it so far, and completed by a later ``readFrame()``.
+/// Reads frames from a stream socket without blocking (`recvmsg` with `MSG_DONTWAIT`).
 ///
-/// The header is read into a fixed 24-byte buffer and the envelope straight into one reused
-/// buffer of the envelope's size, so a frame costs no allocation and its bytes are copied once,
-/// by the kernel. Owned by a connection's thread.
+/// **Reading ahead.** Each `recvmsg` asks for as much as ``readAheadCapacity`` holds, so a small
+/// frame usually takes one system call (header and envelope together) and a burst of small frames
+/// takes one for many; frames whose envelope fits are handed out in place, without a copy. A
+/// larger envelope gets a buffer of its own, and the reader asks for exactly the bytes it still
+/// lacks, never past the frame's end.
+///
+/// **Descriptors** are kept in arrival order until a frame claims them (SPEC §9.2.4): a frame that
+/// is complete takes as many as its slot table declares when bytes of a later frame have already
+/// arrived (the rest came with that frame's first bytes), and otherwise every descriptor waiting,
+/// so that a frame with too many or too few still fails its slot-table check. A frame that has not
+/// fully arrived is kept, and completed by a later ``readFrame()``.
+///
+/// Owned by a connection's thread.
 final class FrameReader {
     /// What one ``readFrame()`` found.
     enum Outcome {
@@ -31,8 +38,11 @@ final class FrameReader {
         case endOfFile
     }
 
-    /// Envelopes up to this size are read into a buffer the reader keeps; a larger one gets a
-    /// buffer of its own, released before the next frame is read.
+    /// The most bytes one `recvmsg` asks for when reading ahead, and the largest envelope read
+    /// in the read-ahead buffer (handed out in place); each reader holds a buffer of this size.
+    static let readAheadCapacity = 16 << 10
+    /// Larger envelopes up to this size are read into a buffer the reader keeps; a larger one
+    /// gets a buffer of its own, released before the next frame is read.
     static let retainedBufferLimit = 4 << 20
     /// A claimed envelope larger than this gets its buffer in steps as its bytes arrive, so a
     /// peer cannot make the reader reserve the frame limit with a header alone.
@@ -42,14 +52,18 @@ final class FrameReader {
     private let maximumFrameSize: Int
     private let maximumDescriptors: Int
     private let control: UnsafeMutableRawPointer
-    private let headerBytes: UnsafeMutableRawBufferPointer
-    private var buffer: UnsafeMutableRawBufferPointer
+    /// Bytes received and not yet handed out are `input[inputStart..<inputEnd]`.
+    private let input: UnsafeMutableRawBufferPointer
+    private var inputStart = 0
+    private var inputEnd = 0
+    /// Where an envelope larger than `input` is read; empty until one arrives.
+    private var large = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// Descriptors received and not yet claimed by a frame, in arrival order.
+    private var pending: [CInt] = []
 
     // The frame being read.
-    private var headerFilled = 0
     private var header: FrameHeader?
-    private var envelopeFilled = 0
-    private var descriptors: [CInt] = []
+    private var largeFilled = 0
 
     init(socket: CInt, maximumFrameSize: Int, maximumDescriptors: Int) {
         self.socket = socket
@@ -57,27 +71,36 @@ final class FrameReader {
         self.maximumDescriptors = maximumDescriptors
         self.control = UnsafeMutableRawPointer.allocate(
             byteCount: SocketMessageIO.controlCapacity, alignment: MemoryLayout<Int>.alignment)
-        self.headerBytes = UnsafeMutableRawBufferPointer.allocate(byteCount: FrameHeader.size, alignment: 8)
-        self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        self.input = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readAheadCapacity, alignment: 16)
     }
 
     deinit {
-        // A frame cut short by the end of the connection: its descriptors are ours to close.
-        Descriptors.close(descriptors)
+        // Descriptors of frames cut short by the end of the connection are ours to close.
+        Descriptors.close(pending)
         control.deallocate()
-        headerBytes.deallocate()
-        buffer.deallocate()
+        input.deallocate()
+        large.deallocate()
+    }
+
+    /// Whether ``readFrame()`` has received bytes to go on with before it needs the socket: a
+    /// whole frame, or a header (which may be invalid, or start a frame larger than the read-ahead
+    /// buffer). The socket itself may well have nothing more.
+    var hasBufferedInput: Bool {
+        let available = inputEnd - inputStart
+        if let header { return header.envelopeLength <= input.count && available >= header.envelopeLength }
+        return available >= FrameHeader.size
     }
 
     /// Reads on with the next frame, as far as the socket allows without blocking.
     ///
-    /// On any error every descriptor received for the frame has been closed.
+    /// The frame's `envelope` is valid until the next call. On any error every descriptor
+    /// received and not yet handed out has been closed.
     func readFrame() throws(XPCTransportError) -> Outcome {
         do throws(XPCTransportError) {
             return try readFrameOrThrow()
         } catch {
-            Descriptors.close(descriptors)
-            descriptors = []
+            Descriptors.close(pending)
+            pending = []
             throw error
         }
     }
@@ -87,96 +110,158 @@ final class FrameReader {
         if let header {
             parsed = header
         } else {
-            if headerFilled == 0, buffer.count > Self.retainedBufferLimit { replaceBuffer(capacity: 4096, keeping: 0) }
-            switch try fill(headerBytes, filled: &headerFilled, frameSize: nil, already: 0) {
-            case .wouldBlock: return .wouldBlock
-            case .endOfFile: return .endOfFile
-            case .complete: break
+            if large.count > Self.retainedBufferLimit {
+                large.deallocate()
+                large = UnsafeMutableRawBufferPointer(start: nil, count: 0)
             }
-            parsed = try FrameHeader(parsing: UnsafeRawBufferPointer(headerBytes))
+            while inputEnd - inputStart < FrameHeader.size {
+                switch try receiveAhead() {
+                case .received: continue
+                case .wouldBlock: return .wouldBlock
+                case .endOfFile:
+                    let partial = inputEnd - inputStart
+                    if partial == 0, pending.isEmpty { return .endOfFile }
+                    throw .peerClosedMidFrame(receivedBytes: partial, frameSize: nil)
+                }
+            }
+            parsed = try FrameHeader(parsing: UnsafeRawBufferPointer(rebasing: input[inputStart..<(inputStart + FrameHeader.size)]))
             guard parsed.frameSize <= maximumFrameSize else {
                 throw .frameTooLarge(size: parsed.frameSize, limit: maximumFrameSize)
             }
-            let length = parsed.envelopeLength
-            if length > buffer.count {
-                let capacity = length <= Self.upfrontAllocationLimit
-                    ? max(length, min(buffer.count * 2, Self.upfrontAllocationLimit))
-                    : max(buffer.count, Self.upfrontAllocationLimit)
-                replaceBuffer(capacity: capacity, keeping: 0)
-            }
+            inputStart += FrameHeader.size
             header = parsed
-            envelopeFilled = 0
+            if parsed.envelopeLength > input.count { startLargeEnvelope(length: parsed.envelopeLength) }
         }
         let length = parsed.envelopeLength
-        while envelopeFilled < length {
-            if buffer.count == envelopeFilled {
-                // Only for claims past `upfrontAllocationLimit`: grow as the bytes come.
-                replaceBuffer(capacity: min(length, buffer.count * 2), keeping: envelopeFilled)
+        let envelope: UnsafeRawBufferPointer
+        if length <= input.count {
+            while inputEnd - inputStart < length {
+                switch try receiveAhead() {
+                case .received: continue
+                case .wouldBlock: return .wouldBlock
+                case .endOfFile:
+                    throw .peerClosedMidFrame(receivedBytes: FrameHeader.size + inputEnd - inputStart, frameSize: parsed.frameSize)
+                }
             }
-            let end = min(length, buffer.count)
-            var filled = envelopeFilled
-            let outcome = try fill(
-                UnsafeMutableRawBufferPointer(rebasing: buffer[..<end]), filled: &filled, frameSize: parsed.frameSize,
-                already: FrameHeader.size)
-            envelopeFilled = filled
-            if case .wouldBlock = outcome { return .wouldBlock }
+            envelope = UnsafeRawBufferPointer(rebasing: input[inputStart..<(inputStart + length)])
+            inputStart += length
+        } else {
+            while largeFilled < length {
+                if large.count == largeFilled {
+                    // Only for claims past `upfrontAllocationLimit`: grow as the bytes come.
+                    replaceLarge(capacity: min(length, large.count * 2), keeping: largeFilled)
+                }
+                // Exactly what the frame still lacks, up to the buffer's end: never past the frame.
+                let target = UnsafeMutableRawBufferPointer(rebasing: large[largeFilled..<min(length, large.count)])
+                guard let count = try receive(into: target) else { return .wouldBlock }
+                guard count > 0 else {
+                    throw .peerClosedMidFrame(receivedBytes: FrameHeader.size + largeFilled, frameSize: parsed.frameSize)
+                }
+                largeFilled += count
+            }
+            envelope = UnsafeRawBufferPointer(rebasing: large[0..<length])
         }
-        let frame = ReceivedFrame(
-            header: parsed, envelope: UnsafeRawBufferPointer(rebasing: buffer[0..<length]), descriptors: descriptors)
-        descriptors = []
         header = nil
-        headerFilled = 0
-        envelopeFilled = 0
-        return .frame(frame)
+        largeFilled = 0
+        return .frame(ReceivedFrame(header: parsed, envelope: envelope, descriptors: try claimDescriptors(for: envelope)))
     }
 
-    private func replaceBuffer(capacity: Int, keeping count: Int) {
+    /// The descriptors that belong to the frame whose envelope is `envelope` (SPEC §9.2.4).
+    private func claimDescriptors(for envelope: UnsafeRawBufferPointer) throws(XPCTransportError) -> [CInt] {
+        guard !pending.isEmpty else { return [] }
+        let claimed: [CInt]
+        if inputStart < inputEnd {
+            // A later frame has begun to arrive, and descriptors past this frame's slot count
+            // came with it. The slot count is at envelope offset 8 (SPEC §3.1); an envelope too
+            // short to hold it fails decoding, and claims none.
+            let declared = envelope.count >= 10 ? Int(envelope[8]) << 8 | Int(envelope[9]) : 0
+            let count = min(declared, pending.count)
+            claimed = Array(pending.prefix(count))
+            pending.removeFirst(count)
+        } else {
+            claimed = pending
+            pending = []
+        }
+        if claimed.count > maximumDescriptors {
+            Descriptors.close(claimed)
+            throw .protocolViolation(.tooManyDescriptors(received: claimed.count, limit: maximumDescriptors))
+        }
+        return claimed
+    }
+
+    /// Prepares `large` for an envelope of `length` bytes and moves into it what has arrived.
+    private func startLargeEnvelope(length: Int) {
+        if length > large.count {
+            let capacity = length <= Self.upfrontAllocationLimit
+                ? max(length, min(large.count * 2, Self.upfrontAllocationLimit))
+                : max(large.count, Self.upfrontAllocationLimit)
+            replaceLarge(capacity: capacity, keeping: 0)
+        }
+        // What arrived is less than `input` holds, so less than the envelope: all of it is its.
+        let arrived = inputEnd - inputStart
+        if arrived > 0, let target = large.baseAddress, let source = input.baseAddress {
+            target.copyMemory(from: source + inputStart, byteCount: arrived)
+        }
+        largeFilled = arrived
+        inputStart = 0
+        inputEnd = 0
+    }
+
+    private func replaceLarge(capacity: Int, keeping count: Int) {
         let replacement = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-        if count > 0, let base = buffer.baseAddress {
+        if count > 0, let base = large.baseAddress {
             replacement.copyMemory(from: UnsafeRawBufferPointer(start: base, count: count))
         }
-        buffer.deallocate()
-        buffer = replacement
+        large.deallocate()
+        large = replacement
     }
 
-    private enum Fill {
-        case complete
+    private enum Ahead {
+        case received
         case wouldBlock
-        /// End of file before the frame's first byte (the caller decides).
         case endOfFile
     }
 
-    /// Reads into `target` from `filled` on (bytes of the frame from offset `already + filled`),
-    /// until it is full or the socket has nothing more for now.
-    private func fill(
-        _ target: UnsafeMutableRawBufferPointer, filled: inout Int, frameSize: Int?, already: Int
-    ) throws(XPCTransportError) -> Fill {
-        while filled < target.count {
-            let received: SocketMessageIO.Received
-            do throws(Errno) {
-                received = try SocketMessageIO.receive(
-                    socket, into: UnsafeMutableRawBufferPointer(rebasing: target[filled...]), control: control,
-                    flags: Platform.dontWait)
-            } catch .resourceTemporarilyUnavailable {
-                return .wouldBlock
-            } catch .connectionReset {
-                // The peer closed (or died) with our data unread: as end of file (SPEC §9.2.8).
-                received = SocketMessageIO.Received(count: 0, descriptors: [], controlTruncated: false)
-            } catch {
-                throw .system(error, during: .receive)
+    /// Receives as much as `input` has room for after what it holds, first moving what it holds
+    /// (part of one frame) to its start. Called only while the frame being read is incomplete
+    /// and fits `input`, so there is always room.
+    private func receiveAhead() throws(XPCTransportError) -> Ahead {
+        if inputStart > 0 {
+            let held = inputEnd - inputStart
+            if held > 0, let base = input.baseAddress {
+                base.copyMemory(from: base + inputStart, byteCount: held)
             }
-            if !received.descriptors.isEmpty { descriptors.append(contentsOf: received.descriptors) }
-            if received.controlTruncated { throw .protocolViolation(.controlDataTruncated) }
-            if descriptors.count > maximumDescriptors {
-                throw .protocolViolation(.tooManyDescriptors(received: descriptors.count, limit: maximumDescriptors))
-            }
-            if received.count == 0 {
-                let frameBytes = already + filled
-                if frameBytes == 0, descriptors.isEmpty { return .endOfFile }
-                throw .peerClosedMidFrame(receivedBytes: frameBytes, frameSize: frameSize)
-            }
-            filled += received.count
+            inputStart = 0
+            inputEnd = held
         }
-        return .complete
+        guard let count = try receive(into: UnsafeMutableRawBufferPointer(rebasing: input[inputEnd...])) else {
+            return .wouldBlock
+        }
+        if count == 0 { return .endOfFile }
+        inputEnd += count
+        return .received
+    }
+
+    /// One non-blocking `recvmsg` into `target`: the bytes read (0 at end of file), or `nil` when
+    /// the socket has nothing for now. Descriptors that arrive join `pending`.
+    private func receive(into target: UnsafeMutableRawBufferPointer) throws(XPCTransportError) -> Int? {
+        let received: SocketMessageIO.Received
+        do throws(Errno) {
+            received = try SocketMessageIO.receive(socket, into: target, control: control, flags: Platform.dontWait)
+        } catch .resourceTemporarilyUnavailable {
+            return nil
+        } catch .connectionReset {
+            // The peer closed (or died) with our data unread: as end of file (SPEC §9.2.8).
+            return 0
+        } catch {
+            throw .system(error, during: .receive)
+        }
+        if !received.descriptors.isEmpty { pending.append(contentsOf: received.descriptors) }
+        if received.controlTruncated { throw .protocolViolation(.controlDataTruncated) }
+        // At most the frame being read and the next one hold descriptors not yet claimed.
+        if pending.count > 2 * maximumDescriptors {
+            throw .protocolViolation(.tooManyDescriptors(received: pending.count, limit: maximumDescriptors))
+        }
+        return received.count
     }
 }
