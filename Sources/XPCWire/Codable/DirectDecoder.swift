@@ -220,10 +220,8 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
     /// The array `T` at `decoder` through ``TapeDecodableArray``.
     @inline(never)
     private static func decodeScalarArray<T: Decodable>(_ type: T.Type, from decoder: TapeDecoder) throws -> T {
-        if let arrayType = T.self as? any TapeDecodableArray.Type, let array = try arrayType.decode(fromTape: decoder, as: T.self) {
-            return array
-        }
-        return try T(from: decoder)
+        guard let arrayType = T.self as? any TapeDecodableArray.Type else { return try T(from: decoder) }
+        return try arrayType.decode(fromTape: decoder, as: T.self)
     }
 
     /// Reads a scalar or natively mapped `T` from the value at `valueNode`.
@@ -268,63 +266,69 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
 /// exactly the declared count, by code specialized for the element type. Arrays of other elements
 /// go through `Array.init(from:)`: built here they would be no faster (each element is then
 /// decoded by unspecialized code that looks up generic metadata).
-protocol TapeDecodableArray {
+protocol TapeDecodableArray: Decodable {
     /// Whether the elements are of a type ``decodeArray(fromTape:)`` decodes.
     static var hasScalarElements: Bool { get }
 
-    /// The array at `decoder`, or `nil` when it is not decoded this way (other elements, or an
-    /// array too large to allocate up front for the input it came from).
-    static func decodeArray(fromTape decoder: TapeDecoder) throws -> Self?
+    /// The array at `decoder`: its elements read by code specialized for their type when they
+    /// are scalars and storage for all of them is not too large for the input they came from,
+    /// and through `init(from:)` otherwise.
+    ///
+    /// Nothing here returns an optional array: in code not specialized for the element type,
+    /// every `Optional<Array<Element>>` costs a run-time metadata lookup.
+    static func decodeArray(fromTape decoder: TapeDecoder) throws -> Self
 }
 
 extension TapeDecodableArray {
-    /// ``decodeArray(fromTape:)`` as a `T`, which is `Self` (`nil` if it is not): no dynamic cast,
-    /// which for an array would look at every element.
-    static func decode<T>(fromTape decoder: TapeDecoder, as type: T.Type) throws -> T? {
-        guard Self.self == T.self, let array = try decodeArray(fromTape: decoder) else { return nil }
-        return reinterpret(array, as: T.self)
+    /// ``decodeArray(fromTape:)`` as a `T`, which is `Self` (`T(from:)` if it is not): no dynamic
+    /// cast, which for an array would look at every element.
+    static func decode<T: Decodable>(fromTape decoder: TapeDecoder, as type: T.Type) throws -> T {
+        guard Self.self == T.self else { return try T(from: decoder) }
+        return reinterpret(try decodeArray(fromTape: decoder), as: T.self)
     }
 }
 
 extension Array: TapeDecodableArray where Element: Decodable {
     static var hasScalarElements: Bool { StandardScalar.contains(Element.self) }
 
-    static func decodeArray(fromTape decoder: TapeDecoder) throws -> [Element]? {
-        guard hasScalarElements else { return nil }
+    static func decodeArray(fromTape decoder: TapeDecoder) throws -> [Element] {
+        guard hasScalarElements else { return try Self(from: decoder) }
         var container = try decoder.tapeUnkeyedContainer()
         let count = container.count ?? 0
         // Elements take at least a byte each on the wire but may be larger here: storage for all
         // of them at once only while that is at most eight times the input's size.
         guard count <= 8 * Swift.max(decoder.state.tape.input.count, 64) / Swift.max(MemoryLayout<Element>.stride, 1) else {
-            return nil
+            return try Self(from: decoder)
         }
-        // Exactly one of these is `Element` (`StandardScalar`'s types); the others return `nil` at once.
-        if let array = try elements(Bool.self, from: &container, count: count) { return array }
-        if let array = try elements(String.self, from: &container, count: count) { return array }
-        if let array = try elements(Double.self, from: &container, count: count) { return array }
-        if let array = try elements(Float.self, from: &container, count: count) { return array }
-        if let array = try elements(Int.self, from: &container, count: count) { return array }
-        if let array = try elements(Int8.self, from: &container, count: count) { return array }
-        if let array = try elements(Int16.self, from: &container, count: count) { return array }
-        if let array = try elements(Int32.self, from: &container, count: count) { return array }
-        if let array = try elements(Int64.self, from: &container, count: count) { return array }
-        if let array = try elements(UInt.self, from: &container, count: count) { return array }
-        if let array = try elements(UInt8.self, from: &container, count: count) { return array }
-        if let array = try elements(UInt16.self, from: &container, count: count) { return array }
-        if let array = try elements(UInt32.self, from: &container, count: count) { return array }
-        if let array = try elements(UInt64.self, from: &container, count: count) { return array }
-        return nil
+        // `Element` is one of `StandardScalar`'s types.
+        if Element.self == Bool.self { return try elements(Bool.self, from: &container, count: count) }
+        if Element.self == String.self { return try elements(String.self, from: &container, count: count) }
+        if Element.self == Double.self { return try elements(Double.self, from: &container, count: count) }
+        if Element.self == Float.self { return try elements(Float.self, from: &container, count: count) }
+        if Element.self == Int.self { return try elements(Int.self, from: &container, count: count) }
+        if Element.self == Int8.self { return try elements(Int8.self, from: &container, count: count) }
+        if Element.self == Int16.self { return try elements(Int16.self, from: &container, count: count) }
+        if Element.self == Int32.self { return try elements(Int32.self, from: &container, count: count) }
+        if Element.self == Int64.self { return try elements(Int64.self, from: &container, count: count) }
+        if Element.self == UInt.self { return try elements(UInt.self, from: &container, count: count) }
+        if Element.self == UInt8.self { return try elements(UInt8.self, from: &container, count: count) }
+        if Element.self == UInt16.self { return try elements(UInt16.self, from: &container, count: count) }
+        if Element.self == UInt32.self { return try elements(UInt32.self, from: &container, count: count) }
+        if Element.self == UInt64.self { return try elements(UInt64.self, from: &container, count: count) }
+        return try Self(from: decoder)
     }
 
     /// The elements of `container` decoded as `S`, which is `Element`.
+    ///
+    /// The storage is reserved rather than made by `Array(unsafeUninitializedCapacity:)`, whose
+    /// allocation goes through a standard-library entry point that looks the storage class up at
+    /// run time; reserving goes through code specialized here for `S`.
     @inline(__always)
-    private static func elements<S: Decodable>(_ type: S.Type, from container: inout TapeUnkeyedContainer, count: Int) throws -> [Element]? {
-        guard S.self == Element.self else { return nil }
-        let elements = try [S](unsafeUninitializedCapacity: count) { buffer, initializedCount in
-            while !container.isAtEnd, initializedCount < buffer.count {
-                buffer.initializeElement(at: initializedCount, to: try container.decode(S.self))
-                initializedCount += 1
-            }
+    private static func elements<S: Decodable>(_ type: S.Type, from container: inout TapeUnkeyedContainer, count: Int) throws -> [Element] {
+        var elements: [S] = []
+        elements.reserveCapacity(count)
+        while !container.isAtEnd, elements.count < count {
+            elements.append(try container.decode(S.self))
         }
         return reinterpret(elements, as: [Element].self)
     }
