@@ -97,13 +97,8 @@ final class DirectEncodingState {
     @exclusivity(unchecked) var nextFrameID = 0
     /// Set when the direct pass gave up somewhere it could not throw.
     @exclusivity(unchecked) var abandoned = false
-    /// Reused across dictionaries that need sorting.
-    @exclusivity(unchecked) private var order: [Int] = []
-    @exclusivity(unchecked) private var pieces: [Range<Int>] = []
     /// Types asked about by ``isScalarArray(_:)``, with the answer.
     @exclusivity(unchecked) private var arrayKinds = RecentTypeAnswers()
-    /// A container's real header, while it is being put in place.
-    @exclusivity(unchecked) private var scratch: [UInt8] = []
 
     init(options: XPCEncoder.Options, userInfo: [CodingUserInfoKey: any Sendable], capacity: Int) {
         self.options = options
@@ -250,26 +245,39 @@ final class DirectEncodingState {
             buffer.set((isMap ? 0x80 : 0x90) | UInt8(truncatingIfNeeded: count), at: frame.start)
             return
         }
-        scratch.removeAll(keepingCapacity: true)
-        if isMap { scratch.writeMapHeader(count: count) } else { scratch.writeArrayHeader(count: count) }
-        guard reorder else {
-            // In order already: only the placeholder grows into the longer header.
-            scratch.withUnsafeBytes { buffer.replace(frame.start..<(frame.start + 1), with: $0) }
-            return
+        // The header (at most 5 bytes) and, to reorder, the entries' order and byte ranges, in
+        // temporary memory (on the stack when small): arrays kept in the state would start empty
+        // with every `encode` call and grow in steps.
+        var header = (UInt64(0), UInt64(0))
+        let headerLength = withUnsafeMutableBytes(of: &header) { room -> Int in
+            var writer = WireWriter(buffer: room)
+            if isMap { writer.writeMapHeader(count: count) } else { writer.writeArrayHeader(count: count) }
+            return writer.position
         }
-        order.removeAll(keepingCapacity: true)
-        order.append(contentsOf: frame.entryBase..<entries.count)
-        buffer.withUnsafeBytes { bytes in
-            entries.withUnsafeBufferPointer { entries in
-                order.sort { Self.compareKeys(entries[$0], entries[$1], in: bytes) < 0 }
+        withUnsafeBytes(of: header) { headerBytes in
+            let header = UnsafeRawBufferPointer(rebasing: headerBytes[..<headerLength])
+            guard reorder else {
+                // In order already: only the placeholder grows into the longer header.
+                buffer.replace(frame.start..<(frame.start + 1), with: header)
+                return
             }
-        }
-        pieces.removeAll(keepingCapacity: true)
-        for index in order {
-            pieces.append(entries[index].start..<(index + 1 < entries.count ? entries[index + 1].start : end))
-        }
-        scratch.withUnsafeBytes { header in
-            pieces.withUnsafeBufferPointer { buffer.rearrange(from: frame.start, header: header, pieces: $0) }
+            let entryCount = entries.count - frame.entryBase
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: entryCount) { order in
+                var order = order
+                for offset in 0..<entryCount { order.initializeElement(at: offset, to: frame.entryBase + offset) }
+                buffer.withUnsafeBytes { bytes in
+                    entries.withUnsafeBufferPointer { entries in
+                        order.sort { Self.compareKeys(entries[$0], entries[$1], in: bytes) < 0 }
+                    }
+                }
+                withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: entryCount) { pieces in
+                    for (offset, index) in order.enumerated() {
+                        let pieceEnd = index + 1 < entries.count ? entries[index + 1].start : end
+                        pieces.initializeElement(at: offset, to: entries[index].start..<pieceEnd)
+                    }
+                    buffer.rearrange(from: frame.start, header: header, pieces: UnsafeBufferPointer(pieces))
+                }
+            }
         }
     }
 

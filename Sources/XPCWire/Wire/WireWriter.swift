@@ -48,7 +48,8 @@ struct WireWriter: MessagePackWriting {
     /// Detached payloads and the position each belongs at.
     private(set) var detached: [(offset: Int, payload: [UInt8])] = []
 
-    private init(buffer: UnsafeMutableRawBufferPointer) {
+    /// A writer into `buffer`; writes past its end are dropped (and counted in `position`).
+    init(buffer: UnsafeMutableRawBufferPointer) {
         self.buffer = buffer
     }
 
