@@ -43,16 +43,19 @@ final class TapeDecodingState: ScalarDecodingContext {
 
     func takeWhole(at path: () -> [any CodingKey]) {}
 
-    /// Whether `type` is an array ``TapeDecodableArray`` decodes itself. A conformance lookup
+    /// `type` as an array ``TapeDecodableArray`` decodes itself, or `nil`. A conformance lookup
     /// costs more than most values, so only types of an array's size are looked up, and the
     /// answers for the last few types are kept.
     @inline(__always)
-    func isScalarArray<T>(_ type: T.Type) -> Bool {
-        guard MemoryLayout<T>.size == MemoryLayout<[Int]>.size else { return false }
-        return arrayKinds.answer(for: type) { ($0 as? any TapeDecodableArray.Type)?.hasScalarElements ?? false }
+    func scalarArrayType<T>(_ type: T.Type) -> (any TapeDecodableArray.Type)? {
+        guard MemoryLayout<T>.size == MemoryLayout<[Int]>.size else { return nil }
+        return arrayKinds.answer(for: type) { type in
+            guard let arrayType = type as? any TapeDecodableArray.Type, arrayType.hasScalarElements else { return nil }
+            return arrayType
+        }
     }
-    /// Types asked about by ``isScalarArray(_:)``, with the answer.
-    @exclusivity(unchecked) private var arrayKinds = RecentTypeAnswers()
+    /// Types asked about by ``scalarArrayType(_:)``, with the answer.
+    @exclusivity(unchecked) private var arrayKinds = RecentTypeAnswers<any TapeDecodableArray.Type>()
 
     func addPathNode(parent: Int, _ component: CodingPathTable.Component) -> Int {
         paths.add(parent: parent, component)
@@ -213,15 +216,8 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
     /// library's unspecialized `Array.init(from:)`.
     @inline(__always)
     static func decode<T: Decodable>(_ type: T.Type, from decoder: TapeDecoder) throws -> T {
-        if decoder.state.isScalarArray(T.self) { return try decodeScalarArray(type, from: decoder) }
+        if let arrayType = decoder.state.scalarArrayType(T.self) { return try arrayType.decode(fromTape: decoder, as: T.self) }
         return try T(from: decoder)
-    }
-
-    /// The array `T` at `decoder` through ``TapeDecodableArray``.
-    @inline(never)
-    private static func decodeScalarArray<T: Decodable>(_ type: T.Type, from decoder: TapeDecoder) throws -> T {
-        guard let arrayType = T.self as? any TapeDecodableArray.Type else { return try T(from: decoder) }
-        return try arrayType.decode(fromTape: decoder, as: T.self)
     }
 
     /// Reads a scalar or natively mapped `T` from the value at `valueNode`.

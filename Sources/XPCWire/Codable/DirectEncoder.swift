@@ -97,8 +97,8 @@ final class DirectEncodingState {
     @exclusivity(unchecked) var nextFrameID = 0
     /// Set when the direct pass gave up somewhere it could not throw.
     @exclusivity(unchecked) var abandoned = false
-    /// Types asked about by ``isScalarArray(_:)``, with the answer.
-    @exclusivity(unchecked) private var arrayKinds = RecentTypeAnswers()
+    /// Types asked about by ``scalarArrayType(_:)``, with the answer.
+    @exclusivity(unchecked) private var arrayKinds = RecentTypeAnswers<any DirectEncodableArray.Type>()
 
     init(options: XPCEncoder.Options, userInfo: [CodingUserInfoKey: any Sendable], capacity: Int) {
         self.options = options
@@ -356,13 +356,16 @@ final class DirectEncodingState {
         buffer.append(contentsOf: bytes)
     }
 
-    /// Whether `type` is an array ``DirectEncodableArray`` writes itself. A conformance lookup
+    /// `type` as an array ``DirectEncodableArray`` writes itself, or `nil`. A conformance lookup
     /// costs more than most values, so only types of an array's size are looked up, and the
     /// answers for the last few types are kept.
     @inline(__always)
-    func isScalarArray<T>(_ type: T.Type) -> Bool {
-        guard MemoryLayout<T>.size == MemoryLayout<[Int]>.size else { return false }
-        return arrayKinds.answer(for: type) { ($0 as? any DirectEncodableArray.Type)?.hasScalarElements ?? false }
+    func scalarArrayType<T>(_ type: T.Type) -> (any DirectEncodableArray.Type)? {
+        guard MemoryLayout<T>.size == MemoryLayout<[Int]>.size else { return nil }
+        return arrayKinds.answer(for: type) { type in
+            guard let arrayType = type as? any DirectEncodableArray.Type, arrayType.hasScalarElements else { return nil }
+            return arrayType
+        }
     }
 
     /// Writes any value at the current position: scalars and native types inline, everything
@@ -373,16 +376,8 @@ final class DirectEncodingState {
         if try writeSpecial(value, depth: depth) { return }
         // An array is one pointer: only values of that size are looked up as arrays (a protocol
         // conformance lookup costs more than a small value).
-        if isScalarArray(T.self), try writeScalarArray(value, depth: depth) { return }
+        if let arrayType = scalarArrayType(T.self), try arrayType.write(value, to: self, depth: depth) { return }
         try encodeNested(value, depth: depth, pathNode: pathNode())
-    }
-
-    /// Writes `value`, an array of scalars, through ``DirectEncodableArray``; `false` (writing
-    /// nothing) if it is not one.
-    @inline(never)
-    private func writeScalarArray<T: Encodable>(_ value: T, depth: Int) throws -> Bool {
-        guard let array = value as? any DirectEncodableArray else { return false }
-        return try array.write(to: self, depth: depth)
     }
 
     // MARK: The envelope
@@ -739,15 +734,15 @@ enum StandardScalar {
 
 /// Answers about the last four types asked about, kept inline (no allocation): for questions that
 /// cost a runtime lookup (a protocol conformance) and are asked again and again of few types.
-struct RecentTypeAnswers {
+struct RecentTypeAnswers<Answer> {
     private var types: (ObjectIdentifier?, ObjectIdentifier?, ObjectIdentifier?, ObjectIdentifier?) = (nil, nil, nil, nil)
-    private var answers: (Bool, Bool, Bool, Bool) = (false, false, false, false)
+    private var answers: (Answer?, Answer?, Answer?, Answer?) = (nil, nil, nil, nil)
     /// Where the next new answer goes (round robin).
     private var next = 0
 
     /// The answer for `type`: kept, or from `compute`, then kept.
     @inline(__always)
-    mutating func answer(for type: Any.Type, _ compute: (Any.Type) -> Bool) -> Bool {
+    mutating func answer(for type: Any.Type, _ compute: (Any.Type) -> Answer?) -> Answer? {
         let id = ObjectIdentifier(type)
         if types.0 == id { return answers.0 }
         if types.1 == id { return answers.1 }
@@ -776,6 +771,14 @@ protocol DirectEncodableArray {
     static var hasScalarElements: Bool { get }
     /// Writes the array and returns `true`, or returns `false` having written nothing.
     func write(to state: DirectEncodingState, depth: Int) throws -> Bool
+}
+
+extension DirectEncodableArray {
+    /// ``write(to:depth:)`` of `value`, which is a `Self` (`false`, writing nothing, if it is not).
+    static func write<T>(_ value: T, to state: DirectEncodingState, depth: Int) throws -> Bool {
+        guard Self.self == T.self else { return false }
+        return try reinterpret(value, as: Self.self).write(to: state, depth: depth)
+    }
 }
 
 extension Array: DirectEncodableArray where Element: Encodable {
