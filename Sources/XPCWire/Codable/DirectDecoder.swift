@@ -43,19 +43,19 @@ final class TapeDecodingState: ScalarDecodingContext {
 
     func takeWhole(at path: () -> [any CodingKey]) {}
 
-    /// `type` as an array ``TapeDecodableArray`` decodes itself, or `nil`. A conformance lookup
-    /// costs more than most values, so only types of an array's size are looked up, and the
-    /// answers for the last few types are kept.
+    /// `type` as an array or dictionary ``TapeDecodableContainer`` decodes itself, or `nil`. A
+    /// conformance lookup costs more than most values, so only types of an array's size are
+    /// looked up, and the answers for the last few types are kept.
     @inline(__always)
-    func scalarArrayType<T>(_ type: T.Type) -> (any TapeDecodableArray.Type)? {
+    func directContainerType<T>(_ type: T.Type) -> (any TapeDecodableContainer.Type)? {
         guard MemoryLayout<T>.size == MemoryLayout<[Int]>.size else { return nil }
-        return arrayKinds.answer(for: type) { type in
-            guard let arrayType = type as? any TapeDecodableArray.Type, arrayType.hasScalarElements else { return nil }
-            return arrayType
+        return containerKinds.answer(for: type) { type in
+            guard let containerType = type as? any TapeDecodableContainer.Type, containerType.hasScalarElements else { return nil }
+            return containerType
         }
     }
-    /// Types asked about by ``scalarArrayType(_:)``, with the answer.
-    @exclusivity(unchecked) private var arrayKinds = RecentTypeAnswers<any TapeDecodableArray.Type>()
+    /// Types asked about by ``directContainerType(_:)``, with the answer.
+    @exclusivity(unchecked) private var containerKinds = RecentTypeAnswers<any TapeDecodableContainer.Type>()
 
     func addPathNode(parent: Int, _ component: CodingPathTable.Component) -> Int {
         paths.add(parent: parent, component)
@@ -212,11 +212,11 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
         return try Self.decode(type, from: nested(valueNode, at: component()))
     }
 
-    /// `T(from: decoder)`, with arrays decoded by ``TapeDecodableArray`` instead of the standard
-    /// library's unspecialized `Array.init(from:)`.
+    /// `T(from: decoder)`, with arrays and dictionaries of scalars decoded by
+    /// ``TapeDecodableContainer`` instead of the standard library's unspecialized `init(from:)`.
     @inline(__always)
     static func decode<T: Decodable>(_ type: T.Type, from decoder: TapeDecoder) throws -> T {
-        if let arrayType = decoder.state.scalarArrayType(T.self) { return try arrayType.decode(fromTape: decoder, as: T.self) }
+        if let containerType = decoder.state.directContainerType(T.self) { return try containerType.decode(fromTape: decoder, as: T.self) }
         return try T(from: decoder)
     }
 
@@ -256,38 +256,39 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
     }
 }
 
-/// An array of standard scalars the tape decoder builds itself: what the standard library's
-/// `Array.init(from:)` does (elements in order from the unkeyed container until it is at its end,
-/// so every value and error is the same), through the tape's own container, into storage of
-/// exactly the declared count, by code specialized for the element type. Arrays of other elements
-/// go through `Array.init(from:)`: built here they would be no faster (each element is then
-/// decoded by unspecialized code that looks up generic metadata).
-protocol TapeDecodableArray: Decodable {
-    /// Whether the elements are of a type ``decodeArray(fromTape:)`` decodes.
+/// An array, or a dictionary with `String` keys, of standard scalars that the tape decoder builds
+/// itself, by code specialized for the element type, with the values and errors of the standard
+/// library's `init(from:)`. Containers of other elements go through `init(from:)`: built here they
+/// would be no faster (each element is then decoded by unspecialized code that looks up generic
+/// metadata).
+protocol TapeDecodableContainer: Decodable {
+    /// Whether the elements are of a type ``decodeDirectly(fromTape:)`` decodes.
     static var hasScalarElements: Bool { get }
 
-    /// The array at `decoder`: its elements read by code specialized for their type when they
-    /// are scalars and storage for all of them is not too large for the input they came from,
-    /// and through `init(from:)` otherwise.
+    /// The container at `decoder`: its elements read by code specialized for their type when
+    /// they are scalars, and through `init(from:)` otherwise.
     ///
-    /// Nothing here returns an optional array: in code not specialized for the element type,
+    /// Nothing here returns an optional container: in code not specialized for the element type,
     /// every `Optional<Array<Element>>` costs a run-time metadata lookup.
-    static func decodeArray(fromTape decoder: TapeDecoder) throws -> Self
+    static func decodeDirectly(fromTape decoder: TapeDecoder) throws -> Self
 }
 
-extension TapeDecodableArray {
-    /// ``decodeArray(fromTape:)`` as a `T`, which is `Self` (`T(from:)` if it is not): no dynamic
-    /// cast, which for an array would look at every element.
+extension TapeDecodableContainer {
+    /// ``decodeDirectly(fromTape:)`` as a `T`, which is `Self` (`T(from:)` if it is not): no
+    /// dynamic cast, which for a container would look at every element.
     static func decode<T: Decodable>(fromTape decoder: TapeDecoder, as type: T.Type) throws -> T {
         guard Self.self == T.self else { return try T(from: decoder) }
-        return reinterpret(try decodeArray(fromTape: decoder), as: T.self)
+        return reinterpret(try decodeDirectly(fromTape: decoder), as: T.self)
     }
 }
 
-extension Array: TapeDecodableArray where Element: Decodable {
+/// `Array.init(from:)`: elements in order from the unkeyed container until it is at its end, so
+/// every value and error is the same, through the tape's own container, into storage reserved for
+/// the declared count.
+extension Array: TapeDecodableContainer where Element: Decodable {
     static var hasScalarElements: Bool { StandardScalar.contains(Element.self) }
 
-    static func decodeArray(fromTape decoder: TapeDecoder) throws -> [Element] {
+    static func decodeDirectly(fromTape decoder: TapeDecoder) throws -> [Element] {
         guard hasScalarElements else { return try Self(from: decoder) }
         var container = try decoder.tapeUnkeyedContainer()
         let count = container.count ?? 0
@@ -327,6 +328,51 @@ extension Array: TapeDecodableArray where Element: Decodable {
             elements.append(try container.decode(S.self))
         }
         return reinterpret(elements, as: [Element].self)
+    }
+}
+
+/// `Dictionary.init(from:)` for `String` keys: one entry per key of the map, each value decoded as
+/// `Value`, built here with room for every entry and each key made once (the standard library's
+/// path makes `allKeys`, then looks every key up again). Any value that fails sends the whole
+/// dictionary through `init(from:)`, which fails the same way and reports the standard library's
+/// error and coding path.
+extension Dictionary: TapeDecodableContainer where Key: Decodable, Value: Decodable {
+    static var hasScalarElements: Bool { Key.self == String.self && StandardScalar.contains(Value.self) }
+
+    static func decodeDirectly(fromTape decoder: TapeDecoder) throws -> Self {
+        guard Key.self == String.self, decoder.state.tape.nodes[decoder.node].kind == .map else { return try Self(from: decoder) }
+        // `Value` is one of `StandardScalar`'s types.
+        if Value.self == String.self { return try entries(String.self, from: decoder) }
+        if Value.self == Bool.self { return try entries(Bool.self, from: decoder) }
+        if Value.self == Double.self { return try entries(Double.self, from: decoder) }
+        if Value.self == Float.self { return try entries(Float.self, from: decoder) }
+        if Value.self == Int.self { return try entries(Int.self, from: decoder) }
+        if Value.self == Int8.self { return try entries(Int8.self, from: decoder) }
+        if Value.self == Int16.self { return try entries(Int16.self, from: decoder) }
+        if Value.self == Int32.self { return try entries(Int32.self, from: decoder) }
+        if Value.self == Int64.self { return try entries(Int64.self, from: decoder) }
+        if Value.self == UInt.self { return try entries(UInt.self, from: decoder) }
+        if Value.self == UInt8.self { return try entries(UInt8.self, from: decoder) }
+        if Value.self == UInt16.self { return try entries(UInt16.self, from: decoder) }
+        if Value.self == UInt32.self { return try entries(UInt32.self, from: decoder) }
+        if Value.self == UInt64.self { return try entries(UInt64.self, from: decoder) }
+        return try Self(from: decoder)
+    }
+
+    /// The map at `decoder` as `[String: S]`, where `S` is `Value` and `Key` is `String`.
+    @inline(__always)
+    private static func entries<S: Decodable>(_ type: S.Type, from decoder: TapeDecoder) throws -> Self {
+        let state = decoder.state
+        let count = Int(state.tape.nodes[decoder.node].bits)
+        let base = state.recordEntries(ofMapAt: decoder.node)
+        var result = [String: S](minimumCapacity: count)
+        for index in base..<(base + count) {
+            guard let value = try? decoder.read(S.self, at: state.entries[index].value, path: { [] }) else {
+                return try Self(from: decoder)
+            }
+            result[state.keyString(index)] = value
+        }
+        return reinterpret(result, as: Self.self)
     }
 }
 

@@ -721,7 +721,7 @@ private struct DirectUnkeyedContainer: UnkeyedEncodingContainer {
 }
 
 /// The element types arrays of which the direct paths encode and decode themselves
-/// (``DirectEncodableArray``, ``TapeDecodableArray``): `Bool`, `String`, the floating-point and
+/// (``DirectEncodableArray``, ``TapeDecodableContainer``): `Bool`, `String`, the floating-point and
 /// the integer types.
 enum StandardScalar {
     static func contains(_ type: Any.Type) -> Bool {

@@ -191,7 +191,54 @@ private struct PathProbe: Decodable, Equatable {
         #expect(outcome == .value(Holder(extra: ["y": "s", "z": [1, ["a": true, "b": nil]]], name: nil)))
     }
 
-    /// Arrays of the standard scalars are built by the tape decoder itself (`TapeDecodableArray`):
+    /// Dictionaries with `String` keys and standard-scalar values are built by the tape decoder
+    /// itself (`TapeDecodableContainer`): the same values, and the same errors at the same paths,
+    /// as `Dictionary.init(from:)` on the tree, including a failing value after good ones and a
+    /// value that is not a dictionary at all.
+    @Test func stringKeyedDictionariesOfEveryStandardScalarMatchTheTreePath() throws {
+        let values: [XPCMessage] = [
+            .bool(false), .int64(-1), .int64(200), .int64(70_000), .uint64(UInt64.max), .double(-2.5),
+            .double(.nan), .string("é"), .null, .array([1]), .dictionary(["k": 1]),
+        ]
+        func check<T: Codable & Equatable>(_ type: T.Type, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            for value in values {
+                for count in [0, 1, 3, 40] {
+                    var entries = XPCDictionary()
+                    for index in 0..<count { entries["key-\(index)"] = value }
+                    let message = XPCMessage.dictionary(entries)
+                    let bytes = try XPCWireEncoder().encode(message)
+                    BothPaths.expectAgreementByEncoding([String: T].self, bytes, sourceLocation: sourceLocation)
+                    // Inside a struct, and next to a dictionary whose last value is of another kind.
+                    let mixed: XPCMessage = ["a": value, "b": "x", "c": .int64(7)]
+                    let keyed = try XPCWireEncoder().encode(["values": message, "mixed": mixed])
+                    BothPaths.expectAgreementByEncoding(DictionaryHolder<T>.self, keyed, sourceLocation: sourceLocation)
+                }
+                // Not a dictionary: the element where the dictionary should be.
+                BothPaths.expectAgreementByEncoding([String: T].self, try XPCWireEncoder().encode(.array([value])), sourceLocation: sourceLocation)
+            }
+        }
+        try check(Bool.self)
+        try check(String.self)
+        try check(Double.self)
+        try check(Float.self)
+        try check(Int.self)
+        try check(Int8.self)
+        try check(Int16.self)
+        try check(Int32.self)
+        try check(Int64.self)
+        try check(UInt.self)
+        try check(UInt8.self)
+        try check(UInt16.self)
+        try check(UInt32.self)
+        try check(UInt64.self)
+        // Other values, and keys that are not strings, still go through `Dictionary.init(from:)`.
+        try check([Int].self)
+        try check(Int?.self)
+        BothPaths.expectAgreement([Int: String].self, try XPCWireEncoder().encode(["1": "a", "x": "b"]))
+        BothPaths.expectAgreement([Int: String].self, try XPCWireEncoder().encode(["1": "a", "20": "b"]))
+    }
+
+    /// Arrays of the standard scalars are built by the tape decoder itself (`TapeDecodableContainer`):
     /// the same values, and the same errors at the same paths, as `Array.init(from:)` on the tree.
     @Test func arraysOfEveryStandardScalarMatchTheTreePath() throws {
         // Elements of every kind in turn: each array type accepts some and rejects the others.
@@ -268,4 +315,9 @@ private struct PathProbe: Decodable, Equatable {
 private struct ArrayHolder<T: Codable & Equatable>: Codable, Equatable {
     var values: [T]
     var tail: [T]
+}
+
+private struct DictionaryHolder<T: Codable & Equatable>: Codable, Equatable {
+    var values: [String: T]
+    var mixed: [String: T]
 }
