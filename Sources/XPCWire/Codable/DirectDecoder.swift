@@ -50,7 +50,7 @@ final class TapeDecodingState: ScalarDecodingContext {
     func directContainerType<T>(_ type: T.Type) -> (any TapeDecodableContainer.Type)? {
         guard MemoryLayout<T>.size == MemoryLayout<[Int]>.size else { return nil }
         return containerKinds.answer(for: type) { type in
-            guard let containerType = type as? any TapeDecodableContainer.Type, containerType.hasScalarElements else { return nil }
+            guard let containerType = type as? any TapeDecodableContainer.Type, containerType.isDecodedDirectly else { return nil }
             return containerType
         }
     }
@@ -256,17 +256,16 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
     }
 }
 
-/// An array, or a dictionary with `String` keys, of standard scalars that the tape decoder builds
-/// itself, by code specialized for the element type, with the values and errors of the standard
-/// library's `init(from:)`. Containers of other elements go through `init(from:)`: built here they
-/// would be no faster (each element is then decoded by unspecialized code that looks up generic
-/// metadata).
+/// An array, or a dictionary with `String` keys and standard-scalar values, that the tape decoder
+/// builds itself, with the values and errors of the standard library's `init(from:)`: storage
+/// reserved once for every element, and scalars read by code specialized for their type.
+/// Dictionaries of other keys or values go through `Dictionary.init(from:)`.
 protocol TapeDecodableContainer: Decodable {
-    /// Whether the elements are of a type ``decodeDirectly(fromTape:)`` decodes.
-    static var hasScalarElements: Bool { get }
+    /// Whether ``decodeDirectly(fromTape:)`` reads the elements itself (rather than handing the
+    /// container to `init(from:)`).
+    static var isDecodedDirectly: Bool { get }
 
-    /// The container at `decoder`: its elements read by code specialized for their type when
-    /// they are scalars, and through `init(from:)` otherwise.
+    /// The container at `decoder`, built here or through `init(from:)`.
     ///
     /// Nothing here returns an optional container: in code not specialized for the element type,
     /// every `Optional<Array<Element>>` costs a run-time metadata lookup.
@@ -284,12 +283,13 @@ extension TapeDecodableContainer {
 
 /// `Array.init(from:)`: elements in order from the unkeyed container until it is at its end, so
 /// every value and error is the same, through the tape's own container, into storage reserved for
-/// the declared count.
+/// the declared count (the standard library's grows one step at a time, each step a run-time
+/// metadata lookup when it is not specialized for the element). Any element type: scalars by code
+/// specialized for them, the others through `decode(_:)`, as `Array.init(from:)` would.
 extension Array: TapeDecodableContainer where Element: Decodable {
-    static var hasScalarElements: Bool { StandardScalar.contains(Element.self) }
+    static var isDecodedDirectly: Bool { true }
 
     static func decodeDirectly(fromTape decoder: TapeDecoder) throws -> [Element] {
-        guard hasScalarElements else { return try Self(from: decoder) }
         var container = try decoder.tapeUnkeyedContainer()
         let count = container.count ?? 0
         // Elements take at least a byte each on the wire but may be larger here: storage for all
@@ -297,7 +297,6 @@ extension Array: TapeDecodableContainer where Element: Decodable {
         guard count <= 8 * Swift.max(decoder.state.tape.input.count, 64) / Swift.max(MemoryLayout<Element>.stride, 1) else {
             return try Self(from: decoder)
         }
-        // `Element` is one of `StandardScalar`'s types.
         if Element.self == Bool.self { return try elements(Bool.self, from: &container, count: count) }
         if Element.self == String.self { return try elements(String.self, from: &container, count: count) }
         if Element.self == Double.self { return try elements(Double.self, from: &container, count: count) }
@@ -312,7 +311,7 @@ extension Array: TapeDecodableContainer where Element: Decodable {
         if Element.self == UInt16.self { return try elements(UInt16.self, from: &container, count: count) }
         if Element.self == UInt32.self { return try elements(UInt32.self, from: &container, count: count) }
         if Element.self == UInt64.self { return try elements(UInt64.self, from: &container, count: count) }
-        return try Self(from: decoder)
+        return try elements(Element.self, from: &container, count: count)
     }
 
     /// The elements of `container` decoded as `S`, which is `Element`.
@@ -337,7 +336,7 @@ extension Array: TapeDecodableContainer where Element: Decodable {
 /// dictionary through `init(from:)`, which fails the same way and reports the standard library's
 /// error and coding path.
 extension Dictionary: TapeDecodableContainer where Key: Decodable, Value: Decodable {
-    static var hasScalarElements: Bool { Key.self == String.self && StandardScalar.contains(Value.self) }
+    static var isDecodedDirectly: Bool { Key.self == String.self && StandardScalar.contains(Value.self) }
 
     static func decodeDirectly(fromTape decoder: TapeDecoder) throws -> Self {
         guard Key.self == String.self, decoder.state.tape.nodes[decoder.node].kind == .map else { return try Self(from: decoder) }

@@ -238,7 +238,7 @@ private struct PathProbe: Decodable, Equatable {
         BothPaths.expectAgreement([Int: String].self, try XPCWireEncoder().encode(["1": "a", "20": "b"]))
     }
 
-    /// Arrays of the standard scalars are built by the tape decoder itself (`TapeDecodableContainer`):
+    /// Arrays are built by the tape decoder itself (`TapeDecodableContainer`), the standard scalars by code specialized for them:
     /// the same values, and the same errors at the same paths, as `Array.init(from:)` on the tree.
     @Test func arraysOfEveryStandardScalarMatchTheTreePath() throws {
         // Elements of every kind in turn: each array type accepts some and rejects the others.
@@ -272,9 +272,14 @@ private struct PathProbe: Decodable, Equatable {
         try check(UInt16.self)
         try check(UInt32.self)
         try check(UInt64.self)
-        // Arrays of arrays and of optionals still go through `Array.init(from:)`, and agree too.
+        // Arrays of other elements (arrays, optionals, natively mapped types, structs) are built
+        // here too, each element through `decode(_:)`, and agree as well.
         try check([Int].self)
         try check(Int?.self)
+        try check(UUID.self)
+        try check(Date.self)
+        try check(Pair.self)
+        try check([String: Int].self)
     }
 
     @Test func mismatchesNameTheFoundVariantAsTheTreePathDoes() {
