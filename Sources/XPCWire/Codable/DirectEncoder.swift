@@ -97,8 +97,8 @@ final class DirectEncodingState {
     @exclusivity(unchecked) var nextFrameID = 0
     /// Set when the direct pass gave up somewhere it could not throw.
     @exclusivity(unchecked) var abandoned = false
-    /// Types asked about by ``scalarArrayType(_:)``, with the answer.
-    @exclusivity(unchecked) private var arrayKinds = RecentTypeAnswers<any DirectEncodableArray.Type>()
+    /// Types asked about by ``directContainerType(_:)``, with the answer.
+    @exclusivity(unchecked) private var containerKinds = RecentTypeAnswers<any DirectEncodableContainer.Type>()
 
     init(options: XPCEncoder.Options, userInfo: [CodingUserInfoKey: any Sendable], capacity: Int) {
         self.options = options
@@ -356,16 +356,31 @@ final class DirectEncodingState {
         buffer.append(contentsOf: bytes)
     }
 
-    /// `type` as an array ``DirectEncodableArray`` writes itself, or `nil`. A conformance lookup
-    /// costs more than most values, so only types of an array's size are looked up, and the
-    /// answers for the last few types are kept.
+    /// `type` as an array or dictionary ``DirectEncodableContainer`` writes itself, or `nil`. A
+    /// conformance lookup costs more than most values, so only types of an array's size are
+    /// looked up, and the answers for the last few types are kept.
     @inline(__always)
-    func scalarArrayType<T>(_ type: T.Type) -> (any DirectEncodableArray.Type)? {
+    func directContainerType<T>(_ type: T.Type) -> (any DirectEncodableContainer.Type)? {
         guard MemoryLayout<T>.size == MemoryLayout<[Int]>.size else { return nil }
-        return arrayKinds.answer(for: type) { type in
-            guard let arrayType = type as? any DirectEncodableArray.Type, arrayType.hasScalarElements else { return nil }
-            return arrayType
+        return containerKinds.answer(for: type) { type in
+            guard let containerType = type as? any DirectEncodableContainer.Type, containerType.hasScalarElements else { return nil }
+            return containerType
         }
+    }
+
+    /// Writes a dictionary with `String` keys and standard-scalar values as
+    /// `Dictionary.encode(to:)` would (a keyed container holding every entry, sorted when it is
+    /// finished), but through the keyed container itself rather than the standard library's
+    /// type-erasing box, by code specialized for the value type.
+    func writeDictionary<S: Encodable>(_ dictionary: [String: S], depth: Int) throws {
+        // No path node: a scalar value cannot fail here, and a string holding U+0000 gives up the
+        // direct pass, so the tree path reports it with its path.
+        slots.append(Slot(start: buffer.count, frameBase: frames.count, depth: depth, pathNode: -1))
+        let slot = slots.count - 1
+        guard let (index, id) = container(for: slot, kind: .keyed) else { throw DirectEncodingAbandoned() }
+        var keyed = DirectKeyedContainer<XPCCodingKey>(state: self, frameID: id, depth: frames[index].depth, pathNode: -1)
+        for (key, value) in dictionary { try keyed.encode(value, forKey: XPCCodingKey(stringValue: key)) }
+        try finishSlot(slot)
     }
 
     /// Writes any value at the current position: scalars and native types inline, everything
@@ -376,7 +391,7 @@ final class DirectEncodingState {
         if try writeSpecial(value, depth: depth) { return }
         // An array is one pointer: only values of that size are looked up as arrays (a protocol
         // conformance lookup costs more than a small value).
-        if let arrayType = scalarArrayType(T.self), try arrayType.write(value, to: self, depth: depth) { return }
+        if let containerType = directContainerType(T.self), try containerType.write(value, to: self, depth: depth) { return }
         try encodeNested(value, depth: depth, pathNode: pathNode())
     }
 
@@ -721,7 +736,7 @@ private struct DirectUnkeyedContainer: UnkeyedEncodingContainer {
 }
 
 /// The element types arrays of which the direct paths encode and decode themselves
-/// (``DirectEncodableArray``, ``TapeDecodableContainer``): `Bool`, `String`, the floating-point and
+/// (``DirectEncodableContainer``, ``TapeDecodableContainer``): `Bool`, `String`, the floating-point and
 /// the integer types.
 enum StandardScalar {
     static func contains(_ type: Any.Type) -> Bool {
@@ -760,20 +775,19 @@ struct RecentTypeAnswers<Answer> {
     }
 }
 
-/// An array of standard scalars the direct encoder writes itself: what the standard library's
-/// `Array.encode(to:)` does (an unkeyed container holding the elements in order, so the bytes and
-/// every error are the same), but with its header written first, since the count is known, and
-/// the elements by code specialized for them. Arrays of other elements go through
-/// `Array.encode(to:)`: written here they would be no faster (each element is then encoded by
+/// An array of standard scalars, or a dictionary with `String` keys and standard-scalar values,
+/// that the direct encoder writes itself, by code specialized for the element type, with the
+/// bytes and errors of the standard library's `encode(to:)`. Containers of other elements go
+/// through `encode(to:)`: written here they would be no faster (each element is then encoded by
 /// unspecialized code that looks up generic metadata).
-protocol DirectEncodableArray {
+protocol DirectEncodableContainer {
     /// Whether the elements are of a type ``write(to:depth:)`` writes.
     static var hasScalarElements: Bool { get }
-    /// Writes the array and returns `true`, or returns `false` having written nothing.
+    /// Writes the container and returns `true`, or returns `false` having written nothing.
     func write(to state: DirectEncodingState, depth: Int) throws -> Bool
 }
 
-extension DirectEncodableArray {
+extension DirectEncodableContainer {
     /// ``write(to:depth:)`` of `value`, which is a `Self` (`false`, writing nothing, if it is not).
     static func write<T>(_ value: T, to state: DirectEncodingState, depth: Int) throws -> Bool {
         guard Self.self == T.self else { return false }
@@ -781,7 +795,9 @@ extension DirectEncodableArray {
     }
 }
 
-extension Array: DirectEncodableArray where Element: Encodable {
+/// `Array.encode(to:)`: an unkeyed container holding the elements in order, its header written
+/// first, since the count is known.
+extension Array: DirectEncodableContainer where Element: Encodable {
     func write(to state: DirectEncodingState, depth: Int) throws -> Bool {
         guard Self.hasScalarElements else { return false }
         // The checks of `openFrame` and `writeHeader` for the container this would have been.
@@ -816,6 +832,31 @@ extension Array: DirectEncodableArray where Element: Encodable {
     private func writeAll<S>(_ type: S.Type, _ write: (S) -> Void) -> Bool {
         guard Element.self == S.self else { return false }
         for element in reinterpret(self, as: [S].self) { write(element) }
+        return true
+    }
+}
+
+extension Dictionary: DirectEncodableContainer where Key: Encodable, Value: Encodable {
+    static var hasScalarElements: Bool { Key.self == String.self && StandardScalar.contains(Value.self) }
+
+    func write(to state: DirectEncodingState, depth: Int) throws -> Bool {
+        guard Self.hasScalarElements else { return false }
+        // `Key` is `String` and `Value` one of `StandardScalar`'s types.
+        if Value.self == String.self { try state.writeDictionary(reinterpret(self, as: [String: String].self), depth: depth) }
+        else if Value.self == Bool.self { try state.writeDictionary(reinterpret(self, as: [String: Bool].self), depth: depth) }
+        else if Value.self == Double.self { try state.writeDictionary(reinterpret(self, as: [String: Double].self), depth: depth) }
+        else if Value.self == Float.self { try state.writeDictionary(reinterpret(self, as: [String: Float].self), depth: depth) }
+        else if Value.self == Int.self { try state.writeDictionary(reinterpret(self, as: [String: Int].self), depth: depth) }
+        else if Value.self == Int8.self { try state.writeDictionary(reinterpret(self, as: [String: Int8].self), depth: depth) }
+        else if Value.self == Int16.self { try state.writeDictionary(reinterpret(self, as: [String: Int16].self), depth: depth) }
+        else if Value.self == Int32.self { try state.writeDictionary(reinterpret(self, as: [String: Int32].self), depth: depth) }
+        else if Value.self == Int64.self { try state.writeDictionary(reinterpret(self, as: [String: Int64].self), depth: depth) }
+        else if Value.self == UInt.self { try state.writeDictionary(reinterpret(self, as: [String: UInt].self), depth: depth) }
+        else if Value.self == UInt8.self { try state.writeDictionary(reinterpret(self, as: [String: UInt8].self), depth: depth) }
+        else if Value.self == UInt16.self { try state.writeDictionary(reinterpret(self, as: [String: UInt16].self), depth: depth) }
+        else if Value.self == UInt32.self { try state.writeDictionary(reinterpret(self, as: [String: UInt32].self), depth: depth) }
+        else if Value.self == UInt64.self { try state.writeDictionary(reinterpret(self, as: [String: UInt64].self), depth: depth) }
+        else { return false }
         return true
     }
 }

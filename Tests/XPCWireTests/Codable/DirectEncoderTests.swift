@@ -236,6 +236,50 @@ private struct PathRecorder: Encodable {
         #expect(CodableTesting.strings(context.codingPath) == ["tags", "Index 1"])
     }
 
+    /// Dictionaries with `String` keys and standard-scalar values are written through the keyed
+    /// container without the standard library's box (`DirectEncodableContainer`): the tree
+    /// path's bytes at every header size, alone and nested, keys sorted by their bytes.
+    @Test func stringKeyedDictionariesOfEveryStandardScalarAreTheTreesBytes() throws {
+        for count in [0, 1, 15, 16, 300] {
+            // Keys whose string order differs from their byte order, and shared prefixes.
+            let keys = (0..<count).map { $0 % 3 == 0 ? "é\($0)" : $0 % 3 == 1 ? "e\u{301}\($0)" : "k\($0)" }
+            func dictionary<V>(_ value: (Int) -> V) -> [String: V] {
+                Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, value($0)) })
+            }
+            try Direct.expectTaken(dictionary { $0 % 2 == 0 })
+            try Direct.expectTaken(dictionary { "s\($0)" })
+            try Direct.expectTaken(dictionary { Double($0) / 3 })
+            try Direct.expectTaken(dictionary { Float($0) / 3 })
+            try Direct.expectTaken(dictionary { $0 * 977 - 40_000 })
+            try Direct.expectTaken(dictionary { Int8(truncatingIfNeeded: $0 * 7) })
+            try Direct.expectTaken(dictionary { Int16(truncatingIfNeeded: $0 * 977) })
+            try Direct.expectTaken(dictionary { Int32(truncatingIfNeeded: $0 * 97_777) })
+            try Direct.expectTaken(dictionary { Int64($0) << 40 - 3 })
+            try Direct.expectTaken(dictionary { UInt($0) * 977 })
+            try Direct.expectTaken(dictionary { UInt8(truncatingIfNeeded: $0) })
+            try Direct.expectTaken(dictionary { UInt16(truncatingIfNeeded: $0 * 977) })
+            try Direct.expectTaken(dictionary { UInt32(truncatingIfNeeded: $0 * 97_777) })
+            try Direct.expectTaken(dictionary { UInt64($0) << 40 })
+            try Direct.expectTaken(["outer": dictionary { $0 }, "more": ["a": 1]])
+            try Direct.expectTaken([dictionary { "n\($0)" }, [:]])
+        }
+        // A value or a key with U+0000: the direct pass gives up, and the error is the tree
+        // path's, at the entry's key.
+        for bad in [["a": "x", "b": "y\u{0}"], ["a": "x", "b\u{0}": "y"]] {
+            #expect(Direct.encode(["attributes": bad]) == nil)
+            let error = try #require(CodableTesting.bytesEncodingError(["attributes": bad]))
+            guard case .invalidValue(_, let context) = error else {
+                Issue.record("\(error)")
+                continue
+            }
+            #expect(CodableTesting.strings(context.codingPath).first == "attributes")
+        }
+        // Keys of other types, and other values, still go through `Dictionary.encode(to:)`.
+        try Direct.expectTaken([1: "a", 20: "b"])
+        try Direct.expectTaken(["a": [1, 2], "b": []])
+        try Direct.expectTaken(["a": Optional(1), "b": nil])
+    }
+
     @Test(arguments: [0, 15, 16, 65_535, 65_536])
     func arraysGetTheShortestHeader(count: Int) throws {
         try Direct.expectTaken([UInt8](repeating: 0xab, count: count))
