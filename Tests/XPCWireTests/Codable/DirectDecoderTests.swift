@@ -217,20 +217,7 @@ private struct PathProbe: Decodable, Equatable {
                 BothPaths.expectAgreementByEncoding([String: T].self, try XPCWireEncoder().encode(.array([value])), sourceLocation: sourceLocation)
             }
         }
-        try check(Bool.self)
-        try check(String.self)
-        try check(Double.self)
-        try check(Float.self)
-        try check(Int.self)
-        try check(Int8.self)
-        try check(Int16.self)
-        try check(Int32.self)
-        try check(Int64.self)
-        try check(UInt.self)
-        try check(UInt8.self)
-        try check(UInt16.self)
-        try check(UInt32.self)
-        try check(UInt64.self)
+        for type in standardScalarTypes { try check(type) }
         // Other values, and keys that are not strings, still go through `Dictionary.init(from:)`.
         try check([Int].self)
         try check(Int?.self)
@@ -258,20 +245,7 @@ private struct PathProbe: Decodable, Equatable {
                 }
             }
         }
-        try check(Bool.self)
-        try check(String.self)
-        try check(Double.self)
-        try check(Float.self)
-        try check(Int.self)
-        try check(Int8.self)
-        try check(Int16.self)
-        try check(Int32.self)
-        try check(Int64.self)
-        try check(UInt.self)
-        try check(UInt8.self)
-        try check(UInt16.self)
-        try check(UInt32.self)
-        try check(UInt64.self)
+        for type in standardScalarTypes { try check(type) }
         // Arrays of other elements (arrays, optionals, natively mapped types, structs) are built
         // here too, each element through `decode(_:)`, and agree as well.
         try check([Int].self)
@@ -317,6 +291,12 @@ private struct PathProbe: Decodable, Equatable {
 }
 
 /// A struct holding an array of `T` and another of `T` whose second element is a string.
+/// The types the direct paths read by code specialized for them (`StandardScalar`).
+private let standardScalarTypes: [any (Codable & Equatable).Type] = [
+    Bool.self, String.self, Double.self, Float.self, Int.self, Int8.self, Int16.self, Int32.self, Int64.self,
+    UInt.self, UInt8.self, UInt16.self, UInt32.self, UInt64.self,
+]
+
 private struct ArrayHolder<T: Codable & Equatable>: Codable, Equatable {
     var values: [T]
     var tail: [T]
