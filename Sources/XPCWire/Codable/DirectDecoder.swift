@@ -212,7 +212,7 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
         return try Self.decode(type, from: nested(valueNode, at: component()))
     }
 
-    /// `T(from: decoder)`, with arrays and dictionaries of scalars decoded by
+    /// `T(from: decoder)`, with arrays, and dictionaries of scalars, decoded by
     /// ``TapeDecodableContainer`` instead of the standard library's unspecialized `init(from:)`.
     @inline(__always)
     static func decode<T: Decodable>(_ type: T.Type, from decoder: TapeDecoder) throws -> T {
