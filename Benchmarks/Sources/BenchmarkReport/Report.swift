@@ -370,13 +370,19 @@ func runReport(arguments: [String: String]) throws {
         let limit = 1.5
         var parts: [String] = []
         var allMet: Bool? = true
+        var medianParts: [String] = []
         for pair in transportPairs {
             let r = ratio(measurements[pair.ours]?.nanoseconds, measurements[pair.raw]?.nanoseconds)
             parts.append("\(pair.label) \(formatRatio(r))")
+            // The medians too: a round trip's time is mostly the scheduler's, and raw's fastest
+            // sample can be far below its typical one. The target is judged on the fastest, as
+            // everywhere else in this report.
+            medianParts.append(formatRatio(ratio(measurements[pair.ours]?.medianNanoseconds, measurements[pair.raw]?.medianNanoseconds)))
             guard let r else { allMet = nil; continue }
             if r > limit { allMet = allMet.map { _ in false } }
         }
-        out.append("| `XPCConnection` request/reply within 1.5× of the same bytes over a raw `socketpair` (ours ÷ raw) | \(parts.joined(separator: ", ")) | \(status(allMet)) |")
+        out.append("| `XPCConnection` request/reply within 1.5× of the same bytes over a raw `socketpair` (ours ÷ raw, fastest samples) | "
+            + "\(parts.joined(separator: ", ")) (medians: \(medianParts.joined(separator: ", "))) | \(status(allMet)) |")
     }
     do {
         var parts: [String] = []
