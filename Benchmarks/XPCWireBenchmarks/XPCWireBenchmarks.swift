@@ -22,8 +22,10 @@ let benchmarks: @Sendable () -> Void = {
             timeUnits: .nanoseconds,
             warmupIterations: 3,
             scalingFactor: BenchmarkScalingFactor(rawValue: scalingFactor) ?? .one,
+            // Up to a second each: 10,000 samples of a sub-microsecond operation took 5 ms, a
+            // window short enough to fall wholly inside a slow spell of the shared machine.
             maxDuration: .seconds(1),
-            maxIterations: 10_000)
+            maxIterations: 200_000)
     }
     // What one sample costs with nothing in it; the report subtracts it from the others.
     for scalingFactor in Set(corpora.map(\.scalingFactor)).sorted() {
