@@ -10,9 +10,7 @@ extension TransportTests {
     /// frame limit); reads that would block keep the frame so far.
     @Suite struct FrameReading {
         @Test func framesOfEverySizeReadWholeAndInOrder() throws {
-            let (ours, theirs) = try Platform.makeSocketPair(type: Platform.streamSocketType)
-            let reading = DescriptorHandle(adopting: ours)
-            let writing = DescriptorHandle(adopting: theirs)
+            let (reading, writing) = try Self.socketPair()
             // Small, retained-size, past the retained size, and past the up-front allocation limit.
             let sizes = [0, 7, 100_000, FrameReader.retainedBufferLimit + 3, FrameReader.upfrontAllocationLimit + 5, 12]
             let frames = sizes.enumerated().map { index, size in
@@ -44,9 +42,7 @@ extension TransportTests {
         /// Frames arrive in pieces: a read that would block keeps what arrived of the frame and
         /// goes on from there, with its descriptors, once more bytes come.
         @Test func aFrameArrivingInPiecesIsCompletedWithItsDescriptors() throws {
-            let (ours, theirs) = try Platform.makeSocketPair(type: Platform.streamSocketType)
-            let reading = DescriptorHandle(adopting: ours)
-            let writing = DescriptorHandle(adopting: theirs)
+            let (reading, writing) = try Self.socketPair()
             let baseline = OpenDescriptors.count()
             let bytes = frameBytes(.message, id: 1, envelope: [UInt8](repeating: 7, count: 100))
             let (pipeRead, pipeWrite) = try makePipe()
@@ -82,9 +78,7 @@ extension TransportTests {
         /// Frames that arrive together are read together: after the first, the rest come from what
         /// the reader already holds, and the socket has nothing left to read.
         @Test func framesThatArriveTogetherAreReadFromOneReceive() throws {
-            let (ours, theirs) = try Platform.makeSocketPair(type: Platform.streamSocketType)
-            let reading = DescriptorHandle(adopting: ours)
-            let writing = DescriptorHandle(adopting: theirs)
+            let (reading, writing) = try Self.socketPair()
             let envelopes = (1...5).map { [UInt8](repeating: UInt8($0), count: 10 * $0) }
             try rawSend(writing, envelopes.enumerated().flatMap { frameBytes(.message, id: UInt64($0 + 1), envelope: $1) })
             let reader = FrameReader(socket: reading.descriptor, maximumFrameSize: 1 << 20, maximumDescriptors: 8)
@@ -111,9 +105,7 @@ extension TransportTests {
         /// many as its slot table declares when a later frame's bytes came in the same receive, and
         /// each descriptor reaches the frame it was sent with (SPEC §9.2.4).
         @Test func descriptorsReachTheirFramesWhenFramesArriveTogether() throws {
-            let (ours, theirs) = try Platform.makeSocketPair(type: Platform.streamSocketType)
-            let reading = DescriptorHandle(adopting: ours)
-            let writing = DescriptorHandle(adopting: theirs)
+            let (reading, writing) = try Self.socketPair()
             let baseline = OpenDescriptors.count()
             let pipes = try (0..<3).map { _ in try makePipe() }
             defer {
@@ -156,9 +148,7 @@ extension TransportTests {
         /// Descriptors that came after the last frame's bytes, with no frame to claim them, are
         /// the last frame's: too many for its slot table, so the frame fails its check.
         @Test func descriptorsWithNoLaterFrameAllGoToTheLastFrame() throws {
-            let (ours, theirs) = try Platform.makeSocketPair(type: Platform.streamSocketType)
-            let reading = DescriptorHandle(adopting: ours)
-            let writing = DescriptorHandle(adopting: theirs)
+            let (reading, writing) = try Self.socketPair()
             let (pipeRead, pipeWrite) = try makePipe()
             defer {
                 try? pipeRead.close()
@@ -181,6 +171,12 @@ extension TransportTests {
             var status = stat()
             guard fstat(descriptor, &status) == 0 else { return 0 }
             return UInt64(status.st_ino)
+        }
+
+        /// A connected stream socket pair: one end to read frames from, one to write them to.
+        static func socketPair() throws -> (reading: DescriptorHandle, writing: DescriptorHandle) {
+            let (ours, theirs) = try Platform.makeSocketPair(type: Platform.streamSocketType)
+            return (DescriptorHandle(adopting: ours), DescriptorHandle(adopting: theirs))
         }
 
         /// The next frame or end of file, waiting in `poll` while the socket has nothing.
