@@ -101,10 +101,7 @@ public struct XPCArray: @unchecked Sendable {
         precondition(index >= 0 && index <= count, "XPCArray index out of range")
         makeUnique(minimumCapacity: count + 1, growing: true)
         storage.include(newElement)
-        let base = storage.elementPointer
-        (base + index + 1).moveInitialize(from: base + index, count: count - index)
-        (base + index).initialize(to: newElement)
-        storage.headerPointer.pointee.count = count + 1
+        storage.insertAssumingCapacity(newElement, at: index)
     }
 
     /// Removes and returns the element at `index`, which must be a valid index.
@@ -114,11 +111,7 @@ public struct XPCArray: @unchecked Sendable {
         let count = storage.count
         precondition(index >= 0 && index < count, "XPCArray index out of range")
         makeUnique()
-        let base = storage.elementPointer
-        let removed = (base + index).move()
-        (base + index).moveInitialize(from: base + index + 1, count: count - index - 1)
-        storage.headerPointer.pointee.count = count - 1
-        return removed
+        return storage.remove(at: index)
     }
 
     /// Removes and returns the last element; the array must not be empty.

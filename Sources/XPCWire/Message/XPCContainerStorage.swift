@@ -166,6 +166,30 @@ final class XPCContainerStorage<Element: XPCContainerElement>: ManagedBuffer<XPC
         header.pointee.count &+= 1
     }
 
+    /// Puts `element` at `index` (`0...count`), moving the elements from there up by one; there
+    /// must be room (`count < storedCapacity`).
+    @inlinable
+    func insertAssumingCapacity(_ element: Element, at index: Int) {
+        let header = headerPointer
+        let count = header.pointee.count
+        let base = elementPointer
+        (base + index + 1).moveInitialize(from: base + index, count: count - index)
+        (base + index).initialize(to: element)
+        header.pointee.count = count + 1
+    }
+
+    /// Moves out the element at `index` (`0..<count`), moving the elements after it down by one.
+    @inlinable
+    func remove(at index: Int) -> Element {
+        let header = headerPointer
+        let count = header.pointee.count
+        let base = elementPointer
+        let removed = (base + index).move()
+        (base + index).moveInitialize(from: base + index + 1, count: count - index - 1)
+        header.pointee.count = count - 1
+        return removed
+    }
+
     /// Storage with room for `capacity` elements holding this storage's elements: moved out of
     /// this storage (left empty) when `isUnique`, copied otherwise.
     @inlinable

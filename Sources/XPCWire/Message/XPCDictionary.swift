@@ -77,22 +77,14 @@ public struct XPCDictionary: @unchecked Sendable {
         let count = storage.count
         makeUnique(minimumCapacity: count + 1)
         storage.include(entry)
-        let base = storage.elementPointer
-        (base + index + 1).moveInitialize(from: base + index, count: count - index)
-        (base + index).initialize(to: entry)
-        storage.headerPointer.pointee.count = count + 1
+        storage.insertAssumingCapacity(entry, at: index)
     }
 
     /// Removes the entry at `index` (found by a search) and returns it.
     @inlinable
     internal mutating func remove(at index: Int) -> Element {
-        let count = storage.count
         makeUnique()
-        let base = storage.elementPointer
-        let removed = (base + index).move()
-        (base + index).moveInitialize(from: base + index + 1, count: count - index - 1)
-        storage.headerPointer.pointee.count = count - 1
-        return removed
+        return storage.remove(at: index)
     }
 
     /// Creates a dictionary from key-value pairs with unique keys.
