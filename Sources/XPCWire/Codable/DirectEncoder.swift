@@ -389,8 +389,8 @@ final class DirectEncodingState {
     func writeValue<T: Encodable>(_ value: T, depth: Int, pathNode: () -> Int) throws {
         if writeScalar(value) { return }
         if try writeSpecial(value, depth: depth) { return }
-        // An array is one pointer: only values of that size are looked up as arrays (a protocol
-        // conformance lookup costs more than a small value).
+        // An array or a dictionary is one pointer: only values of that size are looked up as
+        // containers (a protocol conformance lookup costs more than a small value).
         if let containerType = directContainerType(T.self), try containerType.write(value, to: self, depth: depth) { return }
         try encodeNested(value, depth: depth, pathNode: pathNode())
     }
