@@ -53,6 +53,13 @@ enum ScalarDecoding {
         return narrowed
     }
 
+    /// ``integer(_:as:)`` with the type inferred, for passing as a concrete function: a closure
+    /// that forwards a generic type would stay generic, and convert through witness tables.
+    @inline(__always)
+    static func integer<T: FixedWidthInteger>(_ message: XPCMessage) throws(ScalarFailure) -> T {
+        try integer(message, as: T.self)
+    }
+
     /// Integers accept int64 and uint64 alike when the value fits exactly; narrowing that does
     /// not fit is `dataCorrupted`.
     @inline(__always)

@@ -290,13 +290,16 @@ private struct PathProbe: Decodable, Equatable {
     }
 }
 
-/// A struct holding an array of `T` and another of `T` whose second element is a string.
-/// The types the direct paths read by code specialized for them (`StandardScalar`).
-private let standardScalarTypes: [any (Codable & Equatable).Type] = [
-    Bool.self, String.self, Double.self, Float.self, Int.self, Int8.self, Int16.self, Int32.self, Int64.self,
-    UInt.self, UInt8.self, UInt16.self, UInt32.self, UInt64.self,
-]
+/// The types the direct paths read by code specialized for them (`StandardScalar`). Computed:
+/// metatypes of a protocol composition are not `Sendable`, so no global can hold them.
+private var standardScalarTypes: [any (Codable & Equatable).Type] {
+    [
+        Bool.self, String.self, Double.self, Float.self, Int.self, Int8.self, Int16.self, Int32.self, Int64.self,
+        UInt.self, UInt8.self, UInt16.self, UInt32.self, UInt64.self,
+    ]
+}
 
+/// A struct holding an array of `T` and another of `T` whose second element is a string.
 private struct ArrayHolder<T: Codable & Equatable>: Codable, Equatable {
     var values: [T]
     var tail: [T]
