@@ -77,6 +77,15 @@ final class TapeDecodingState: ScalarDecodingContext {
     }
 
     /// The value node of the entry whose key is `name`, among `count` entries from `base`.
+    ///
+    /// Not generic, and given the key's string rather than the key: a keyed container's
+    /// lookup then copies nothing of the container (generic over its key type) into a closure.
+    func lookup(_ name: String, base: Int, count: Int, sorted: Bool) -> Int? {
+        var name = name
+        return name.withUTF8 { lookup(UnsafeRawBufferPointer($0), base: base, count: count, sorted: sorted) }
+    }
+
+    /// ``lookup(_:base:count:sorted:)`` by the key's UTF-8 bytes.
     func lookup(_ name: UnsafeRawBufferPointer, base: Int, count: Int, sorted: Bool) -> Int? {
         let input = tape.input
         func key(_ entry: Entry) -> UnsafeRawBufferPointer {
@@ -393,9 +402,7 @@ private struct TapeKeyedContainer<Key: CodingKey>: ScalarReadingKeyedContainer {
     func contains(_ key: Key) -> Bool { valueNode(for: key) != nil }
 
     private func valueNode(for key: Key) -> Int? {
-        let state = decoder.state
-        var name = key.stringValue
-        return name.withUTF8 { state.lookup(UnsafeRawBufferPointer($0), base: base, count: count, sorted: sorted) }
+        decoder.state.lookup(key.stringValue, base: base, count: count, sorted: sorted)
     }
 
     private func node(for key: Key) throws -> Int {
@@ -434,9 +441,8 @@ private struct TapeKeyedContainer<Key: CodingKey>: ScalarReadingKeyedContainer {
 
     /// A missing `super` entry decodes as null, as on the tree path.
     private func superDecoder(named key: any CodingKey) throws -> any Decoder {
-        var name = key.stringValue
         let state = decoder.state
-        if let node = name.withUTF8({ state.lookup(UnsafeRawBufferPointer($0), base: base, count: count, sorted: sorted) }) {
+        if let node = state.lookup(key.stringValue, base: base, count: count, sorted: sorted) {
             return decoder.nested(node, at: .key(key))
         }
         // A null that is in no tape: decoded by the tree path's decoder, at the same path.
