@@ -73,6 +73,35 @@ private let envelopeBodyStart = 14
         #expect(try strictWireDecoder.decodeBody(hexBytes(body)) == message)
     }
 
+    @Test func arraysMixingEveryNumberFormWithOtherValues() throws {
+        let numbers: [XPCMessage] = [
+            0, 127, -32, -1, -33, -128, -129, -32_768, -32_769, .int64(.min), .int64(.max), 2_147_483_648,
+            .uint64(0), .uint64(255), .uint64(256), .uint64(65_536), .uint64(1 << 32), .uint64(.max),
+            1.5, -0.0, .double(.infinity),
+        ]
+        let others: [XPCMessage] = [nil, true, "s", .data([1]), [1, 2], ["k": 3], [], sampleUUID]
+        // Every interleaving pattern of runs: numbers alone, one other value at each position,
+        // runs of every length between others, nested arrays of numbers.
+        var arrays: [[XPCMessage]] = [numbers, [numbers[0]], [numbers[0], numbers[1]]]
+        for index in 0...numbers.count {
+            for other in others {
+                var array = numbers
+                array.insert(other, at: index)
+                arrays.append(array)
+            }
+        }
+        for length in 0...5 {
+            arrays.append(Array(repeating: Array(numbers.prefix(length)) + ["x"], count: 3).flatMap { $0 })
+        }
+        arrays.append([.array(XPCArray(numbers)), .array(XPCArray(numbers.reversed())), 1, 2])
+        for array in arrays {
+            let message = XPCMessage.array(XPCArray(array))
+            let bytes = try XPCWireEncoder().encode(message)
+            #expect(try defaultWireDecoder.decode(bytes) == message)
+            #expect(try strictWireDecoder.decode(bytes) == message)
+        }
+    }
+
     @Test func uintFormsAlwaysGiveUInt64AndFixintAlwaysInt64() throws {
         #expect(try defaultWireDecoder.decode(makeEnvelope(hexBytes("cc 05"))) == .uint64(5))
         #expect(try defaultWireDecoder.decode(makeEnvelope(hexBytes("05"))) == .int64(5))
@@ -121,6 +150,9 @@ let wireNonCanonicalCases: [WireNonCanonicalCase] = [
     .init("uint 0 as uint64", hexBytes("cf 00 00 00 00 00 00 00 00"), .uint64(0), .nonShortestInteger),
     .init("uint 2^32-1 as uint64", hexBytes("cf 00 00 00 00 ff ff ff ff"), .uint64(4_294_967_295), .nonShortestInteger),
     .init("int in an array", hexBytes("92 c0 d0 05"), [nil, 5], .nonShortestInteger, at: 2),
+    // Numbers after the first in an array are read by the parser's run of numbers.
+    .init("int in a run of numbers", hexBytes("94 01 ff d0 05 02"), [1, -1, 5, 2], .nonShortestInteger, at: 3),
+    .init("uint in a run of numbers", hexBytes("93 cc 80 cd 00 05 07"), [.uint64(128), .uint64(5), 7], .nonShortestInteger, at: 3),
     .init("str8 for 1 byte", hexBytes("d9 01 61"), "a", .nonShortestLength),
     .init("str8 for empty", hexBytes("d9 00"), "", .nonShortestLength),
     .init("str8 for 31 bytes", [0xd9, 0x1f] + Array(repeating: 0x7a, count: 31), .string(String(repeating: "z", count: 31)), .nonShortestLength),
@@ -274,6 +306,8 @@ let wireNonCanonicalCases: [WireNonCanonicalCase] = [
         ("81", 0),
         ("91", 0),
         ("91 91", 1),
+        ("94 01 02 cd 01", 3),  // a uint16 in a run of numbers
+        ("94 01 cb 00 00 00", 2),  // a float64 in a run of numbers
     ])
     func truncatedBody(body: String, offset: Int) {
         #expect(throws: XPCWireDecodingError.truncated(offset: envelopeBodyStart + offset)) {
@@ -713,6 +747,13 @@ let wireNonCanonicalCases: [WireNonCanonicalCase] = [
         #expect(throws: XPCWireDecodingError.limitExceeded(.elementCount, value: 1, limit: 0, offset: envelopeBodyStart)) {
             try limitedDecoder { $0.maximumElementCount = 0 }.decode(makeEnvelope([0xc0]))
         }
+        // [[1, 2], 3, 4, 5] passes every container's check with a limit of 5; the sixth value,
+        // the 4 (read in a run of numbers), exceeds it.
+        let five = limitedDecoder { $0.maximumElementCount = 5 }
+        #expect(throws: XPCWireDecodingError.limitExceeded(.elementCount, value: 6, limit: 5, offset: 5)) {
+            try five.decodeBody(hexBytes("94 92 01 02 03 04 05"))
+        }
+        #expect(try limitedDecoder { $0.maximumElementCount = 7 }.decodeBody(hexBytes("94 92 01 02 03 04 05")) == [[1, 2], 3, 4, 5])
     }
 
     @Test func slotCount() throws {

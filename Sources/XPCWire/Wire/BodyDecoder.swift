@@ -24,6 +24,8 @@ protocol BodyAssembler {
     mutating func key(_ bytes: UnsafeRawBufferPointer, start: Int, into container: inout Container)
     /// The next element, or the value of the entry whose key came last.
     mutating func append(_ value: consuming Value, to container: inout Container)
+    /// The next element of an array (never a map's value).
+    mutating func appendElement(_ value: consuming Value, to container: inout Container)
     /// The finished container. When a map's keys came out of order (`keysSorted` false), the
     /// assembler must report a repeated key as the parser would: `duplicateKey` at `offset`.
     mutating func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> Value
@@ -79,6 +81,11 @@ struct TreeAssembler: BodyAssembler {
         } else {
             Self.append(value, to: &container.elements, declaredCount: container.declaredCount)
         }
+    }
+
+    @inline(__always)
+    func appendElement(_ value: consuming XPCMessage, to container: inout Container) {
+        Self.append(value, to: &container.elements, declaredCount: container.declaredCount)
     }
 
     /// Adds `element` to storage only the decoder refers to, growing it (never past the declared
@@ -231,8 +238,10 @@ struct BodyParser<Assembler: BodyAssembler> {
         }
         var stack: [Frame] = []
         while true {
-            if current.isMap, !current.awaitingValue {
-                try readKey(into: &current)
+            if current.isMap {
+                if !current.awaitingValue { try readKey(into: &current) }
+            } else if current.remaining > 1 {
+                try readNumberRun(into: &current)
             }
             let itemOffset = reader.position
             var value: Assembler.Value
@@ -261,6 +270,38 @@ struct BodyParser<Assembler: BodyAssembler> {
                 guard let parent = stack.popLast() else { return value }
                 current = parent
             }
+        }
+    }
+
+    /// Reads elements of the array in `frame` while they are numbers, leaving at least the last
+    /// element (whose delivery closes the array) to ``decodeValue()``.
+    ///
+    /// The same reads and checks, in the same order, as ``readItem()`` makes for these formats;
+    /// only the per-value dispatch and the map-entry bookkeeping are left out, which makes
+    /// arrays of numbers about twice as fast to decode.
+    @inline(never)
+    private mutating func readNumberRun(into frame: inout Frame) throws(XPCWireDecodingError) {
+        while frame.remaining > 1, reader.position < reader.end {
+            let offset = reader.position
+            let byte = reader.bytes[offset]
+            guard byte < 0x80 || byte >= 0xe0 || (WireFormat.float64...WireFormat.int64).contains(byte) else { return }
+            reader.position = offset &+ 1
+            try countElements(1, at: offset)
+            let value: XPCMessage
+            switch byte {
+            case WireFormat.float64: value = .double(Double(bitPattern: try reader.readInteger(UInt64.self, forItemAt: offset)))
+            case WireFormat.uint8: value = .uint64(try readUnsigned(UInt8.self, at: offset))
+            case WireFormat.uint16: value = .uint64(try readUnsigned(UInt16.self, at: offset))
+            case WireFormat.uint32: value = .uint64(try readUnsigned(UInt32.self, at: offset))
+            case WireFormat.uint64: value = .uint64(try readUnsigned(UInt64.self, at: offset))
+            case WireFormat.int8: value = .int64(try readSigned(Int8.self, format: byte, at: offset))
+            case WireFormat.int16: value = .int64(try readSigned(Int16.self, format: byte, at: offset))
+            case WireFormat.int32: value = .int64(try readSigned(Int32.self, format: byte, at: offset))
+            case WireFormat.int64: value = .int64(try readSigned(Int64.self, format: byte, at: offset))
+            default: value = .int64(Int64(Int8(bitPattern: byte)))  // a positive or negative fixint
+            }
+            assembler.appendElement(assembler.scalar(value, at: offset), to: &frame.container)
+            frame.remaining &-= 1
         }
     }
 

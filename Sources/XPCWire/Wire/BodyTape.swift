@@ -66,6 +66,9 @@ struct TapeAssembler: BodyAssembler {
     @inline(__always)
     func append(_ value: consuming Void, to container: inout Container) {}
 
+    @inline(__always)
+    func appendElement(_ value: consuming Void, to container: inout Container) {}
+
     mutating func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) {
         nodes[container.index].end = nodes.count
         nodes[container.index].isSorted = keysSorted
