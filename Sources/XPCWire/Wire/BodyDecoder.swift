@@ -200,6 +200,9 @@ struct BodyParser<Assembler: BodyAssembler> {
         var previousKeyLength = -1
         /// `false` once two keys were out of order.
         var keysSorted = true
+        /// Arrays: `false` once a run of numbers stopped at something else, whose elements are
+        /// then read one at a time.
+        var numbersMayFollow = true
     }
 
     /// What a format byte introduced.
@@ -240,8 +243,8 @@ struct BodyParser<Assembler: BodyAssembler> {
         while true {
             if current.isMap {
                 if !current.awaitingValue { try readKey(into: &current) }
-            } else if current.remaining > 1 {
-                try readNumberRun(into: &current)
+            } else if current.numbersMayFollow, current.remaining > 1 {
+                current.numbersMayFollow = try readNumberRun(into: &current)
             }
             let itemOffset = reader.position
             var value: Assembler.Value
@@ -274,17 +277,18 @@ struct BodyParser<Assembler: BodyAssembler> {
     }
 
     /// Reads elements of the array in `frame` while they are numbers, leaving at least the last
-    /// element (whose delivery closes the array) to ``decodeValue()``.
+    /// element (whose delivery closes the array) to ``decodeValue()``. Returns `false` when it
+    /// stopped at an element that is not a number.
     ///
     /// The same reads and checks, in the same order, as ``readItem()`` makes for these formats;
     /// only the per-value dispatch and the map-entry bookkeeping are left out, which makes
     /// arrays of numbers about twice as fast to decode.
     @inline(never)
-    private mutating func readNumberRun(into frame: inout Frame) throws(XPCWireDecodingError) {
+    private mutating func readNumberRun(into frame: inout Frame) throws(XPCWireDecodingError) -> Bool {
         while frame.remaining > 1, reader.position < reader.end {
             let offset = reader.position
             let byte = reader.bytes[offset]
-            guard byte < 0x80 || byte >= 0xe0 || (WireFormat.float64...WireFormat.int64).contains(byte) else { return }
+            guard byte < 0x80 || byte >= 0xe0 || (WireFormat.float64...WireFormat.int64).contains(byte) else { return false }
             reader.position = offset &+ 1
             try countElements(1, at: offset)
             let value: XPCMessage
@@ -303,6 +307,7 @@ struct BodyParser<Assembler: BodyAssembler> {
             assembler.appendElement(assembler.scalar(value, at: offset), to: &frame.container)
             frame.remaining &-= 1
         }
+        return true
     }
 
     /// Checks the depth of a container whose header was read and opens its frame; `nil` for an
