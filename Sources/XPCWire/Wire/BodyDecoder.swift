@@ -281,8 +281,8 @@ struct BodyParser<Assembler: BodyAssembler> {
     /// stopped at an element that is not a number.
     ///
     /// The same reads and checks, in the same order, as ``readItem()`` makes for these formats;
-    /// only the per-value dispatch and the map-entry bookkeeping are left out, which makes
-    /// arrays of numbers about twice as fast to decode.
+    /// only the per-value dispatch and the map-entry bookkeeping are left out, which takes about
+    /// 40% off decoding an array of numbers.
     @inline(never)
     private mutating func readNumberRun(into frame: inout Frame) throws(XPCWireDecodingError) -> Bool {
         while frame.remaining > 1, reader.position < reader.end {
