@@ -32,16 +32,24 @@ let package = Package(
             name: "XPCWireBenchmarks",
             dependencies: [
                 "BenchmarkCorpora",
+                "TransportFixtures",
                 .product(name: "XPCWireTransport", package: "XPCWire"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "XPCWireBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // Round trips through the transport in a plain process, for callgrind, strace and perf.
+        // Both sides of the transport comparisons: the transport and a bare socketpair.
+        .target(
+            name: "TransportFixtures",
+            dependencies: [.product(name: "XPCWireTransport", package: "XPCWire")],
+            path: "Sources/TransportFixtures"
+        ),
+        // Round trips through the transport in a plain process, for strace and perf, and the
+        // paired comparison with raw that compare.sh reports.
         .executableTarget(
             name: "TransportProfile",
-            dependencies: [.product(name: "XPCWireTransport", package: "XPCWire")],
+            dependencies: ["TransportFixtures", .product(name: "XPCWireTransport", package: "XPCWire")],
             path: "Sources/TransportProfile"
         ),
         // Correctness check, exact allocation counts, and the BENCHMARKS.md writer.

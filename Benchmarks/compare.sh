@@ -40,6 +40,7 @@ trap 'rm -rf "$work"' EXIT
 
 echo "== building (release)"
 swift build -c release --product BenchmarkReport
+swift build -c release --product TransportProfile
 bin="$(swift build -c release --show-bin-path)"
 
 echo "== checking every contestant on every corpus, counting allocations"
@@ -49,6 +50,9 @@ echo "== benchmarking"
 swift package --allow-writing-to-directory "$work" benchmark \
     --no-progress --format jmh --path "$work" ${filter[@]+"${filter[@]}"}
 jmh="$(ls "$work"/*.jmh.json | head -n 1)"
+
+echo "== transport against raw, in interleaved blocks"
+"$bin/TransportProfile" paired "$work/paired.tsv"
 
 commit="$(git -C .. rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git -C .. status --porcelain -- Sources 2>/dev/null)" ]; then commit="$commit + uncommitted changes in Sources/"; fi
@@ -65,7 +69,7 @@ notes=()
 if [ -f Results/optimisation-log.md ]; then notes=(--notes Results/optimisation-log.md); fi
 
 echo "== writing BENCHMARKS.md"
-"$bin/BenchmarkReport" report --check "$work/check.tsv" --jmh "$jmh" --machine "$work/machine.md" \
+"$bin/BenchmarkReport" report --check "$work/check.tsv" --jmh "$jmh" --paired "$work/paired.tsv" --machine "$work/machine.md" \
     --out BENCHMARKS.md --results Results/latest.tsv --label "XPCWire at $commit" \
     ${baseline[@]+"${baseline[@]}"} ${notes[@]+"${notes[@]}"}
 
