@@ -32,7 +32,8 @@ func runPaired(rounds: Int, output: String) async throws {
         Comparison(name: "transport/XPCConnection.send1MiB", exchange: .blob, onConnectionExecutor: false, perBlock: 4),
     ]
     var lines = ["# name\trounds\tround trips per block\traw ns\tours ns\tratio q1\tratio median\tratio q3"]
-    for comparison in comparisons {
+    let only = ProcessInfo.processInfo.environment["PAIRED_ONLY"]
+    for comparison in comparisons where only.map({ comparison.name.hasSuffix($0) }) ?? true {
         let raw = try RawEcho(comparison.exchange)
         let served = try await Served(comparison.exchange, handlers: .connectionExecutor)
         var rawTimes: [Double] = []

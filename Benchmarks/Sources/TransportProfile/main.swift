@@ -14,7 +14,9 @@ import TransportFixtures
 //   TransportProfile raw-small|raw-blob COUNT  the same envelopes over a bare socketpair, echoed
 //                                              by a thread (as the `transport/raw.*` benchmarks)
 //   TransportProfile paired OUT.tsv [ROUNDS]   the benchmarks' three comparisons with raw, in
-//                                              interleaved blocks (see Paired.swift)
+//                                              interleaved blocks (see Paired.swift); with
+//                                              PAIRED_ONLY=SUFFIX, only the comparisons whose
+//                                              benchmark name ends with SUFFIX
 //
 // Prints the wall-clock time per round trip. System calls and context switches per round trip:
 // run it twice under the tool with two counts and divide the difference, e.g.
