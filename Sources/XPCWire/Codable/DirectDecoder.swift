@@ -240,6 +240,10 @@ struct TapeDecoder: Decoder, ScalarReadingSingleValueContainer {
 
     /// Reads one scalar with `body`, mapping its failure to the tree path's error.
     func scalar<T>(_ type: T.Type, at valueNode: Int, path: () -> [any CodingKey], _ body: (XPCMessage) throws(ScalarFailure) -> T) throws -> T {
+        // A string, the commonest field, straight from the input rather than through a message.
+        if T.self == String.self, state.tape.nodes[valueNode].kind == .string {
+            return reinterpret(UTF8Validation.string(fromValidated: state.tape.bytes(of: valueNode)), as: T.self)
+        }
         do {
             return try body(state.message(at: valueNode))
         } catch {
