@@ -73,6 +73,33 @@ private let envelopeBodyStart = 14
         #expect(try strictWireDecoder.decodeBody(hexBytes(body)) == message)
     }
 
+    @Test func longDecodedStringsKeepStringSemantics() throws {
+        // Longer than 15 bytes, so not stored inline: made from the checked bytes without a second
+        // validation, with the decoder's knowledge of whether they are ASCII.
+        let composed = String(repeating: "caf\u{E9} cr\u{E8}me ", count: 3)
+        let decomposed = String(repeating: "cafe\u{301} cre\u{300}me ", count: 3)
+        let ascii = String(repeating: "plain ascii ", count: 3)
+        for text in [composed, ascii, "x" + composed] {
+            let message: XPCMessage = ["values": [.string(text), .string(text + "!")], .init(text): 1]
+            let decoded = try defaultWireDecoder.decode(XPCWireEncoder().encode(message))
+            #expect(decoded == message)
+            let string = try #require(decoded["values"]?[0]?.stringValue)
+            #expect(string == text)
+            #expect(Set([text]).contains(string))
+            #expect(string.count == text.count)
+            #expect(Array(string.utf16) == Array(text.utf16))
+            #expect(string.hasSuffix(String(text.suffix(3))))
+            let key = try #require(decoded.dictionaryValue?.keys.first { $0 != "values" })
+            #expect(key == text)
+            #expect([text: 1][key] == 1)
+            #expect(try XPCDecoder().decode([String: [String]].self, from: XPCEncoder().encode([text: [text]]).bytes) == [text: [text]])
+        }
+        // Unicode canonical equivalence is still `String`'s (the wire compares bytes, SPEC §2.4).
+        let string = try #require(try defaultWireDecoder.decode(XPCWireEncoder().encode(.string(composed))).stringValue)
+        #expect(string == decomposed)
+        #expect(Set([decomposed]).contains(string))
+    }
+
     @Test func arraysMixingEveryNumberFormWithOtherValues() throws {
         let numbers: [XPCMessage] = [
             0, 127, -32, -1, -33, -128, -129, -32_768, -32_769, .int64(.min), .int64(.max), 2_147_483_648,

@@ -20,8 +20,9 @@ protocol BodyAssembler {
     mutating func openContainer(isMap: Bool, count: Int, at offset: Int, reserve: Bool) -> Container
     /// A container with no elements, complete at once.
     mutating func emptyContainer(isMap: Bool, at offset: Int) -> Value
-    /// A map key: checked UTF-8 `bytes` starting at `start` in the input.
-    mutating func key(_ bytes: UnsafeRawBufferPointer, start: Int, into container: inout Container)
+    /// A map key: checked UTF-8 `bytes` starting at `start` in the input; `isASCII` tells
+    /// whether every byte is below 0x80.
+    mutating func key(_ bytes: UnsafeRawBufferPointer, start: Int, isASCII: Bool, into container: inout Container)
     /// The next element, or the value of the entry whose key came last.
     mutating func append(_ value: consuming Value, to container: inout Container)
     /// The next element of an array (never a map's value).
@@ -31,8 +32,9 @@ protocol BodyAssembler {
     mutating func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> Value
     /// A value that holds no memory: null, bool, integers, double, uuid, date, fd, endpoint.
     mutating func scalar(_ message: XPCMessage, at offset: Int) -> Value
-    /// A string: checked UTF-8 `bytes` starting at `start`, its format byte at `offset`.
-    mutating func string(_ bytes: UnsafeRawBufferPointer, start: Int, at offset: Int) -> Value
+    /// A string: checked UTF-8 `bytes` starting at `start`, its format byte at `offset`;
+    /// `isASCII` tells whether every byte is below 0x80.
+    mutating func string(_ bytes: UnsafeRawBufferPointer, start: Int, isASCII: Bool, at offset: Int) -> Value
     /// A data value: `bytes` starting at `start`, its format byte at `offset`.
     mutating func data(_ bytes: UnsafeRawBufferPointer, start: Int, at offset: Int) -> Value
 }
@@ -70,8 +72,8 @@ struct TreeAssembler: BodyAssembler {
     }
 
     @inline(__always)
-    func key(_ bytes: UnsafeRawBufferPointer, start: Int, into container: inout Container) {
-        container.pendingKey = UTF8Validation.string(fromValidated: bytes)
+    func key(_ bytes: UnsafeRawBufferPointer, start: Int, isASCII: Bool, into container: inout Container) {
+        container.pendingKey = UTF8Validation.string(fromValidated: bytes, isASCII: isASCII)
     }
 
     @inline(__always)
@@ -130,8 +132,8 @@ struct TreeAssembler: BodyAssembler {
     func scalar(_ message: XPCMessage, at offset: Int) -> XPCMessage { message }
 
     @inline(__always)
-    func string(_ bytes: UnsafeRawBufferPointer, start: Int, at offset: Int) -> XPCMessage {
-        .string(UTF8Validation.string(fromValidated: bytes))
+    func string(_ bytes: UnsafeRawBufferPointer, start: Int, isASCII: Bool, at offset: Int) -> XPCMessage {
+        .string(UTF8Validation.string(fromValidated: bytes, isASCII: isASCII))
     }
 
     @inline(__always)
@@ -345,7 +347,7 @@ struct BodyParser<Assembler: BodyAssembler> {
         default:
             throw .nonStringKey(formatByte: byte, offset: keyOffset)
         }
-        let (span, start) = try readString(length: length, at: keyOffset)
+        let (span, start, isASCII) = try readString(length: length, at: keyOffset)
         if frame.previousKeyLength >= 0 {
             let previous = UnsafeRawBufferPointer(
                 rebasing: reader.bytes[frame.previousKeyStart..<(frame.previousKeyStart + frame.previousKeyLength)])
@@ -361,7 +363,7 @@ struct BodyParser<Assembler: BodyAssembler> {
         frame.previousKeyStart = start
         frame.previousKeyLength = length
         frame.awaitingValue = true
-        assembler.key(span, start: start, into: &frame.container)
+        assembler.key(span, start: start, isASCII: isASCII, into: &frame.container)
     }
 
     /// Reads one format byte and what it introduces: a scalar, or a container header.
@@ -379,8 +381,8 @@ struct BodyParser<Assembler: BodyAssembler> {
         }
         if byte < 0xc0 {
             if byte >= 0xa0 {
-                let (span, start) = try readString(length: Int(byte & 0x1f), at: offset)
-                return .value(assembler.string(span, start: start, at: offset))
+                let (span, start, isASCII) = try readString(length: Int(byte & 0x1f), at: offset)
+                return .value(assembler.string(span, start: start, isASCII: isASCII, at: offset))
             }
             return try openContainer(count: Int(byte & 0x0f), isMap: byte < 0x90, at: offset)
         }
@@ -418,8 +420,8 @@ struct BodyParser<Assembler: BodyAssembler> {
             return .value(assembler.scalar(.double(Double(bitPattern: bits)), at: offset))
         case WireFormat.str8, WireFormat.str16, WireFormat.str32:
             let length = try readLength(format: byte, at: offset)
-            let (span, start) = try readString(length: length, at: offset)
-            return .value(assembler.string(span, start: start, at: offset))
+            let (span, start, isASCII) = try readString(length: length, at: offset)
+            return .value(assembler.string(span, start: start, isASCII: isASCII, at: offset))
         case WireFormat.bin8, WireFormat.bin16, WireFormat.bin32:
             let length = try readLength(format: byte, at: offset)
             let (span, start) = try readData(length: length, at: offset)
@@ -478,8 +480,9 @@ struct BodyParser<Assembler: BodyAssembler> {
         return length
     }
 
-    /// Reads and checks `length` bytes of string; returns them and where they start.
-    private mutating func readString(length: Int, at offset: Int) throws(XPCWireDecodingError) -> (UnsafeRawBufferPointer, Int) {
+    /// Reads and checks `length` bytes of string; returns them, where they start, and whether
+    /// they are all ASCII.
+    private mutating func readString(length: Int, at offset: Int) throws(XPCWireDecodingError) -> (UnsafeRawBufferPointer, Int, Bool) {
         // Truncation first, then the limit (SPEC §7.3): both fail before anything is allocated.
         try reader.require(length, forItemAt: offset)
         guard length <= limits.maximumStringLength else {
@@ -487,8 +490,8 @@ struct BodyParser<Assembler: BodyAssembler> {
         }
         let start = reader.position
         let span = try reader.readSpan(count: length, forItemAt: offset)
-        try UTF8Validation.validate(span, at: start)
-        return (span, start)
+        let isASCII = try UTF8Validation.validate(span, at: start)
+        return (span, start, isASCII)
     }
 
     /// Reads `length` bytes of data; returns them and where they start.

@@ -59,7 +59,7 @@ struct TapeAssembler: BodyAssembler {
         nodes.append(TapeNode(kind: isMap ? .map : .array, offset: offset, bits: 0, end: nodes.count + 1))
     }
 
-    mutating func key(_ bytes: UnsafeRawBufferPointer, start: Int, into container: inout Container) {
+    mutating func key(_ bytes: UnsafeRawBufferPointer, start: Int, isASCII: Bool, into container: inout Container) {
         nodes.append(TapeNode(kind: .string, offset: start, bits: UInt64(bytes.count), end: nodes.count + 1))
     }
 
@@ -120,7 +120,7 @@ struct TapeAssembler: BodyAssembler {
         nodes.append(node)
     }
 
-    mutating func string(_ bytes: UnsafeRawBufferPointer, start: Int, at offset: Int) {
+    mutating func string(_ bytes: UnsafeRawBufferPointer, start: Int, isASCII: Bool, at offset: Int) {
         nodes.append(TapeNode(kind: .string, offset: start, bits: UInt64(bytes.count), end: nodes.count + 1))
     }
 

@@ -7,8 +7,9 @@ enum UTF8Validation {
     /// payload before validity is judged (SPEC §4.6 steps 5 and 6).
     ///
     /// - Parameter offset: where `span` starts in the input, for error offsets.
-    @inline(__always)
-    static func validate(_ span: UnsafeRawBufferPointer, at offset: Int) throws(XPCWireDecodingError) {
+    /// - Returns: whether every byte is ASCII.
+    @inline(__always) @discardableResult
+    static func validate(_ span: UnsafeRawBufferPointer, at offset: Int) throws(XPCWireDecodingError) -> Bool {
         let scan = scan(span)
         if let nul = scan.firstNUL {
             throw .embeddedNUL(offset: offset + nul)
@@ -16,17 +17,32 @@ enum UTF8Validation {
         if !scan.isASCII, let invalid = firstInvalidByte(in: span) {
             throw .invalidUTF8(offset: offset + invalid)
         }
+        return scan.isASCII
     }
 
-    /// A `String` of bytes ``validate(_:at:)`` accepted.
+    /// A `String` of bytes ``validate(_:at:)`` accepted; `isASCII` is what it returned, when
+    /// known.
     @inline(__always)
-    static func string(fromValidated span: UnsafeRawBufferPointer) -> String {
+    static func string(fromValidated span: UnsafeRawBufferPointer, isASCII: Bool? = nil) -> String {
+        #if compiler(>=6.2)
+        if span.count > 15, #available(macOS 26, iOS 26, watchOS 26, tvOS 26, visionOS 26, *) {
+            // A string too long to be stored inline, from bytes that are known to be valid: a
+            // `UTF8Span` made without checking them lets the standard library copy them into
+            // the string's storage without validating them a second time. Whether they are all
+            // ASCII is passed on (or found out), since the string keeps it: comparing and
+            // hashing ASCII strings skips Unicode normalization.
+            var utf8 = unsafe UTF8Span(unchecked: Span<UInt8>(_unsafeBytes: span), isKnownASCII: isASCII ?? false)
+            if isASCII == nil { _ = utf8.checkForASCII() }
+            return String(copying: utf8)
+        }
+        #endif
         // The bytes are valid UTF-8, so this initializer takes them unchanged (it repairs nothing).
         // Unlike `String(decoding:as:)`, it builds a string of at most 15 ASCII bytes in place,
         // without calling the standard library's validator (5-7% of decoding rpc, typed and deep);
-        // longer strings are copied into their storage and validated there, as before.
-        // `String(validating:as:)` would validate again through an unspecialized generic path.
-        String(unsafeUninitializedCapacity: span.count) { target in
+        // longer strings (before Swift 6.2 and the OS releases with `UTF8Span`) are copied into
+        // their storage and validated there. `String(validating:as:)` would validate again
+        // through an unspecialized generic path.
+        return String(unsafeUninitializedCapacity: span.count) { target in
             guard let source = span.baseAddress, let base = target.baseAddress else { return 0 }
             UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: span.count)
             return span.count
