@@ -79,6 +79,30 @@ private func encodedBody(_ message: XPCMessage) throws -> [UInt8] {
         #expect(try encodedBody(.string(text)) == header + Array(repeating: 0x78, count: length))
     }
 
+    /// Short strings are copied as overlapping words: every length up to 40, of distinct bytes,
+    /// as a value and as a key, through both encoders, and a NUL at every position.
+    @Test func stringsOfEveryShortLengthAreCopiedExactly() throws {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP".utf8)
+        for length in 0...40 {
+            let bytes = Array(alphabet.prefix(length))
+            let text = String(decoding: bytes, as: UTF8.self)
+            let header: [UInt8] = length < 32 ? [0xa0 | UInt8(length)] : [0xd9, UInt8(length)]
+            #expect(try encodedBody(.string(text)) == header + bytes)
+            #expect(try encodedBody([.init(text): nil]) == [0x81] + header + bytes + [0xc0])
+            #expect(try encodedBody([.string(text), 1]) == [0x92] + header + bytes + [0x01])
+            let direct = try XPCEncoder().encode([text: text]).bytes
+            #expect(try XPCWireDecoder().decode(direct) == [.init(text): .string(text)])
+            #expect(direct == (try XPCWireEncoder().encode([.init(text): .string(text)])))
+            for position in 0..<length {
+                var withNUL = bytes
+                withNUL[position] = 0
+                let nul = String(decoding: withNUL, as: UTF8.self)
+                #expect(throws: XPCWireEncodingError.embeddedNUL(path: [])) { try encodedBody(.string(nul)) }
+                #expect(throws: EncodingError.self) { try XPCEncoder().encode([nul]) }
+            }
+        }
+    }
+
     @Test func stringLengthCountsUTF8Bytes() throws {
         #expect(try encodedBody(.string("\u{e9}")) == hexBytes("a2 c3 a9"))
         #expect(try encodedBody(.string("e\u{301}")) == hexBytes("a3 65 cc 81"))

@@ -131,6 +131,34 @@ struct WireWriter: MessagePackWriting {
         }
         position &+= bytes.count
     }
+
+    @inline(__always)
+    mutating func append(stringBytes bytes: UnsafeRawBufferPointer) {
+        if bytes.count <= buffer.count &- position, let source = bytes.baseAddress, let target = buffer.baseAddress {
+            ShortCopy.copy(from: source, to: target + position, count: bytes.count)
+        }
+        position &+= bytes.count
+    }
+}
+
+/// Copies of a few bytes, such as keys and short strings, without calling `memcpy`: 4 to 16
+/// bytes move as two overlapping loads and stores, within the `count` bytes at each end (keys
+/// and short values: 2–5% of encoding rpc, deep, typed and dict).
+enum ShortCopy {
+    @inline(__always)
+    static func copy(from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer, count: Int) {
+        if count >= 8, count <= 16 {
+            destination.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            destination.storeBytes(
+                of: source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self), toByteOffset: count &- 8, as: UInt64.self)
+        } else if count >= 4, count < 8 {
+            destination.storeBytes(of: source.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            destination.storeBytes(
+                of: source.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self), toByteOffset: count &- 4, as: UInt32.self)
+        } else {
+            destination.copyMemory(from: source, byteCount: count)
+        }
+    }
 }
 
 /// Something canonical MessagePack can be written into: the sized ``WireWriter`` of
@@ -141,9 +169,16 @@ protocol MessagePackWriting {
     mutating func append(_ byte: UInt8)
     mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T)
     mutating func append(contentsOf bytes: UnsafeRawBufferPointer)
+    /// A string's UTF-8 bytes: most are a key or a short value, which a writer may copy without
+    /// calling `memcpy`.
+    mutating func append(stringBytes bytes: UnsafeRawBufferPointer)
 }
 
 extension MessagePackWriting {
+    mutating func append(stringBytes bytes: UnsafeRawBufferPointer) {
+        append(contentsOf: bytes)
+    }
+
     mutating func append(contentsOf bytes: [UInt8]) {
         bytes.withUnsafeBytes { append(contentsOf: $0) }
     }
@@ -158,7 +193,7 @@ extension MessagePackWriting {
         let written: Bool? = utf8.withContiguousStorageIfAvailable { buffer in
             let bytes = UnsafeRawBufferPointer(buffer)
             writeStringHeader(length: bytes.count)
-            append(contentsOf: bytes)
+            append(stringBytes: bytes)
             return !UTF8Validation.containsNUL(bytes)
         }
         if let written { return written }
@@ -371,6 +406,14 @@ final class GrowingWireBuffer: MessagePackWriting {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         reserve(bytes.count)
         (storage + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    func append(stringBytes bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        ShortCopy.copy(from: source, to: storage + count, count: bytes.count)
         count += bytes.count
     }
 

@@ -532,7 +532,7 @@ struct DerivationKey: CodingKey {
                 result.append(.dictionary(added))
             }
         case .array(let elements):
-            result.append([])
+            result.append(.array([]))
             if let first = elements.first { result.append(.array(elements + [first])) }
             for (index, element) in elements.enumerated() {
                 for variant in mutations(of: element) {
