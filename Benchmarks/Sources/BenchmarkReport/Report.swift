@@ -284,7 +284,8 @@ func runReport(arguments: [String: String]) throws {
         operation per sample), less the time of an empty sample (the `overhead/x1` benchmark); **median** \
         is the median sample's, likewise. \
         The machine is shared, and load from other work only ever adds time, so ratios, throughput and \
-        targets use the fastest sample. **ratio** is that contestant's time divided by the time of the \
+        targets use the fastest sample; only the transport target, whose two sides run as separate \
+        benchmarks, is judged on interleaved pairs of blocks instead (see its section). **ratio** is that contestant's time divided by the time of the \
         XPCWire API it is compared with (*vs*): msgpack-c and `XPCCodable` rows against `XPCMessage`, JSON and \
         property-list rows against `XPCCodable`. Below 1× the contestant is faster than ours.
         - `XPCMessage` = `XPCWireEncoder.encode` / `XPCWireDecoder.decode` (whole envelope). `XPCCodable` = \
