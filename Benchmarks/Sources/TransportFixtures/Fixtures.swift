@@ -75,8 +75,14 @@ public final class RawEcho: @unchecked Sendable {
 
     /// Writes the request and reads the whole reply; `false` if the far end is gone.
     public func roundTrip() -> Bool {
-        Self.writeAll(descriptor, request) && Self.readExactly(descriptor, &replyBuffer)
+        writeRequest() && readReply()
     }
+
+    /// Writes the request's bytes; `false` if the far end is gone.
+    public func writeRequest() -> Bool { Self.writeAll(descriptor, request) }
+
+    /// Reads one whole reply; `false` if the far end is gone.
+    public func readReply() -> Bool { Self.readExactly(descriptor, &replyBuffer) }
 
     /// The time `count` round trips take.
     public func roundTrips(_ count: Int) -> Duration {
@@ -180,4 +186,54 @@ private func closeDescriptor(_ descriptor: Int32) {
 extension Duration {
     /// The duration in nanoseconds.
     public var nanoseconds: Double { Double(components.seconds) * 1e9 + Double(components.attoseconds) / 1e9 }
+}
+
+/// The raw socketpair of ``RawEcho`` with the caller's side shaped like an async client's: a
+/// thread reads each reply and resumes the caller's continuation, and the caller (a task on
+/// whatever executor it runs on) writes its request and awaits that continuation. What it adds
+/// to ``RawEcho`` is exactly the cost of a reply reaching a task through another thread.
+public final class RawAsyncEcho: @unchecked Sendable {
+    private let echo: RawEcho
+    private let lock = NSLock()
+    private var waiting: UnsafeContinuation<Void, Never>?
+
+    public init(_ exchange: Exchange) throws {
+        echo = try RawEcho(exchange)
+        let echo = self.echo
+        Thread { [self] in
+            while echo.readReply() {
+                lock.lock()
+                let continuation = waiting
+                waiting = nil
+                lock.unlock()
+                continuation?.resume()
+            }
+        }.start()
+    }
+
+    /// Writes the request, and returns once the reader thread has read the whole reply.
+    public func roundTrip() async {
+        await withUnsafeContinuation { continuation in
+            lock.lock()
+            waiting = continuation
+            lock.unlock()
+            if !echo.writeRequest() {
+                lock.lock()
+                let continuation = waiting
+                waiting = nil
+                lock.unlock()
+                continuation?.resume()
+            }
+        }
+    }
+
+    /// The time `count` round trips take, the caller on the global executor.
+    @concurrent
+    public func roundTrips(_ count: Int) async -> Duration {
+        let start = ContinuousClock.now
+        for _ in 0..<count { await roundTrip() }
+        return ContinuousClock.now - start
+    }
+
+    public func close() { echo.close() }
 }

@@ -20,6 +20,10 @@ private struct Comparison {
     let exchange: Exchange
     let onConnectionExecutor: Bool
     let perBlock: Int
+    /// Whether raw's caller is shaped like ours on the global executor (``RawAsyncEcho``: a
+    /// task awaits a continuation that a reader thread resumes) rather than a thread blocking
+    /// in `read` (``RawEcho``).
+    var asyncRaw = false
 }
 
 /// Runs the three comparisons and writes one line per comparison to `output`: name, rounds,
@@ -30,26 +34,35 @@ func runPaired(rounds: Int, output: String) async throws {
         Comparison(name: "transport/XPCConnection.requestReply", exchange: .small, onConnectionExecutor: false, perBlock: 50),
         Comparison(name: "transport/XPCConnection.requestReply.onExecutor", exchange: .small, onConnectionExecutor: true, perBlock: 50),
         Comparison(name: "transport/XPCConnection.send1MiB", exchange: .blob, onConnectionExecutor: false, perBlock: 4),
+        Comparison(
+            name: "transport/XPCConnection.requestReply.vsAsyncRaw", exchange: .small, onConnectionExecutor: false, perBlock: 50,
+            asyncRaw: true),
     ]
     var lines = ["# name\trounds\tround trips per block\traw ns\tours ns\tratio q1\tratio median\tratio q3"]
     let only = ProcessInfo.processInfo.environment["PAIRED_ONLY"]
     for comparison in comparisons where only.map({ comparison.name.hasSuffix($0) }) ?? true {
-        let raw = try RawEcho(comparison.exchange)
+        let raw = comparison.asyncRaw ? nil : try RawEcho(comparison.exchange)
+        let asyncRaw = comparison.asyncRaw ? try RawAsyncEcho(comparison.exchange) : nil
         let served = try await Served(comparison.exchange, handlers: .connectionExecutor)
+        func rawBlock() async -> Double {
+            if let raw { return raw.roundTrips(comparison.perBlock).nanoseconds }
+            return await asyncRaw?.roundTrips(comparison.perBlock).nanoseconds ?? 0
+        }
         var rawTimes: [Double] = []
         var ourTimes: [Double] = []
         var ratios: [Double] = []
         for round in 0..<rounds {
             let rawFirst = round % 2 == 0
             var rawTime = 0.0
-            if rawFirst { rawTime = raw.roundTrips(comparison.perBlock).nanoseconds }
+            if rawFirst { rawTime = await rawBlock() }
             let ourTime = try await served.roundTrips(comparison.perBlock, onConnectionExecutor: comparison.onConnectionExecutor).nanoseconds
-            if !rawFirst { rawTime = raw.roundTrips(comparison.perBlock).nanoseconds }
+            if !rawFirst { rawTime = await rawBlock() }
             rawTimes.append(rawTime / Double(comparison.perBlock))
             ourTimes.append(ourTime / Double(comparison.perBlock))
             ratios.append(ourTime / rawTime)
         }
-        raw.close()
+        raw?.close()
+        asyncRaw?.close()
         served.close()
         let line = [
             comparison.name, String(rounds), String(comparison.perBlock),
