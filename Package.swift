@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 // XPCWire — a versioned, documented binary wire format for the XPC message model.
 
 import PackageDescription

@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 // XPCWire benchmarks (issue 6): its own package, so the main package and CI never build the
 // benchmark dependencies or link msgpack-c. Run everything with `./compare.sh`.
 

@@ -36,6 +36,59 @@ extension TransportTests {
             await OpenDescriptors.expectNoLeak(from: baseline, "handlers (\(execution))")
         }
 
+        /// The server's workers wait for messages without a cancellation handler each: one handler
+        /// per connection ends them all when the task running ``XPCServer/run()`` is cancelled.
+        /// Here several workers per connection wait (after concurrent requests made them) on two
+        /// connections; cancelling the task must end `run()`, and the server lets go of its
+        /// connections, so the clients' next requests fail instead of hanging.
+        @Test(arguments: [XPCServer.HandlerExecution.connectionExecutor, .concurrentPool])
+        func cancellingTheServingTaskEndsEveryWaitingWorker(_ execution: XPCServer.HandlerExecution) async throws {
+            let baseline = OpenDescriptors.count()
+            do {
+                let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+                let server = XPCServer(listener: listener, handlerExecution: execution) { received, _ in
+                    await Task.yield()
+                    return ["echo": received.message]
+                }
+                let serving = Task { await server.run() }
+                let clients = [XPCConnection(endpoint: endpoint), XPCConnection(endpoint: endpoint)]
+                for client in clients {
+                    let replies = try await withTimeout {
+                        try await withThrowingTaskGroup(of: Bool.self) { group in
+                            for n in 0..<8 {
+                                group.addTask { try await client.sendRequest(["n": .int64(Int64(n))])["echo"] == ["n": .int64(Int64(n))] }
+                            }
+                            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+                        }
+                    }
+                    #expect(replies == Array(repeating: true, count: 8))
+                }
+                serving.cancel()
+                // Awaiting `serving.value` cannot be cut short, so a hang would hang the test run:
+                // a separate task waits, and the test gives up after 20 seconds.
+                let ended = ConditionLockFlag()
+                Task {
+                    await serving.value
+                    _ = ended.setOnce()
+                }
+                #expect(await eventually(20) { ended.isSet }, "run() must return once its task is cancelled")
+                for client in clients {
+                    let outcome = try await withTimeout(20, "a request after the server stopped") { () -> XPCTransportError? in
+                        do throws(XPCTransportError) {
+                            _ = try await client.sendRequest(["after": true])
+                            return nil
+                        } catch {
+                            return error
+                        }
+                    }
+                    #expect(outcome != nil, "the server no longer answers, and the request must say so")
+                    client.cancel()
+                }
+                server.cancel()
+            }
+            await OpenDescriptors.expectNoLeak(from: baseline, "serving task cancelled (\(execution))")
+        }
+
         @available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *)
         @Test func aCallerOnTheConnectionsExecutorIsResumedOnTheConnectionsThread() async throws {
             let (listener, endpoint) = try XPCEndpoint.anonymousChannel()

@@ -232,6 +232,13 @@ final class ConditionLockFlag: @unchecked Sendable {
         set = true
         return true
     }
+
+    /// Whether it was set.
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return set
+    }
 }
 
 /// An `xpcwire serve` child on a socket in `directory`, ready to accept.

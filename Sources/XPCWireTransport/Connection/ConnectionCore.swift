@@ -302,7 +302,7 @@ final class ConnectionCore: Sendable {
     }
 
     /// Sends a request frame and waits for the reply frame.
-    func request(_ frame: OutgoingFrame) async -> Result<XPCReceivedMessage, XPCTransportError> {
+    nonisolated(nonsending) func request(_ frame: OutgoingFrame) async -> Result<XPCReceivedMessage, XPCTransportError> {
         let token = RequestToken()
         return await withTaskCancellationHandler {
             // Resumed exactly once: by whoever removes it from `pending` under the lock (the

@@ -16,11 +16,18 @@ import Foundation
 /// there is neither a socket to read (the connection ended) nor a queued job; a job that arrives
 /// later starts it again.
 final class ConnectionLoop: Sendable {
-    /// What the loop reads between jobs: the connection's socket and its wake-up pair.
-    struct Source {
+    /// What the loop reads between jobs: the connection's socket and its wake-up pair (a class,
+    /// so that the loop's passes copy one reference rather than three).
+    final class Source: Sendable {
         let reader: InboundReader
         let wakeRead: DescriptorHandle
         let wakeWrite: DescriptorHandle
+
+        init(reader: InboundReader, wakeRead: DescriptorHandle, wakeWrite: DescriptorHandle) {
+            self.reader = reader
+            self.wakeRead = wakeRead
+            self.wakeWrite = wakeWrite
+        }
     }
 
     struct State {

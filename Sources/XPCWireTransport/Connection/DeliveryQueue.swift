@@ -1,5 +1,6 @@
 /// A queue from the transport's threads to `async` consumers: one consumer through ``next()``,
-/// or several at once through ``nextShared()`` (``XPCServer``'s workers).
+/// or several at once through ``nextShared()`` (``XPCServer``'s workers, which are cancelled
+/// together through ``cancelSharedConsumers()``).
 ///
 /// Unlike `AsyncStream` it knows what is still buffered when it ends, so it can release what those
 /// elements own (close their descriptors, cancel their connections), and it tells its producer when
@@ -20,8 +21,11 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
         /// whoever takes it out of here under the lock (a push, finish, resume, a newer
         /// single consumer, or the cancellation handler).
         var waiters: [(id: UInt64, continuation: Waiter)] = []
+        /// The ids of ``next()``'s waiters; ``nextShared()``'s wait with id 0.
         var nextWaiterID: UInt64 = 0
         var finished = false
+        /// ``DeliveryQueue/cancelSharedConsumers()`` was called: shared takes return `nil`.
+        var sharedCancelled = false
         var suspensions = 0
         /// The next ordinal for a ``DeliveryQueue/sequenced`` element.
         var nextOrdinal: UInt64 = 0
@@ -186,51 +190,72 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
     /// The next element, or `nil` once the queue is finished and drained (or the task cancelled).
     /// For one consumer at a time: a consumer that starts waiting ends any other that waits.
-    func next() async -> Element? {
-        await take(shared: false)?.element
-    }
-
-    /// The next element and, for a sequenced one, its ordinal; `nil` once the queue is finished
-    /// and drained (or the task cancelled). Any number of consumers may wait at once; each
-    /// element goes to one of them, the longest waiting first.
-    func nextShared() async -> Taken? {
-        await take(shared: true)
-    }
-
-    private func take(shared: Bool) async -> Taken? {
-        let sequenced = self.sequenced
+    nonisolated(nonsending) func next() async -> Element? {
         let id = state.withLock { state -> UInt64 in
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
         return await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: Waiter) in
-                let (immediate, ended, madeRoom): ((Bool, Taken?), [Waiter], Bool) = state.withLock { state in
-                    if Task.isCancelled { return ((true, nil), [], false) }
-                    if state.suspensions == 0, let element = state.popFirst() {
-                        defer { state.madeRoom = false }
-                        return ((true, state.taken(element, sequenced: sequenced)), [], state.madeRoom)
-                    }
-                    if state.finished, state.count == 0 { return ((true, nil), [], false) }
-                    var ended: [Waiter] = []
-                    if !shared {
-                        // A second concurrent consumer: the earlier ones end.
-                        ended = state.waiters.map(\.continuation)
-                        state.waiters = []
-                    }
-                    state.waiters.append((id, continuation))
-                    return ((false, nil), ended, false)
-                }
-                for waiter in ended { waiter.resume(returning: nil) }
-                reportRoom(madeRoom)
-                if immediate.0 { continuation.resume(returning: immediate.1) }
-            }
+            await take(shared: false, id: id)
         } onCancel: {
             let waiter: Waiter? = state.withLock { state in
                 guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return state.waiters.remove(at: index).continuation
             }
             waiter?.resume(returning: nil)
+        }?.element
+    }
+
+    /// The next element and, for a sequenced one, its ordinal; `nil` once the queue is finished
+    /// and drained, or once ``cancelSharedConsumers()`` was called. Any number of consumers may
+    /// wait at once; each element goes to one of them, the longest waiting first.
+    ///
+    /// Task cancellation does not end a wait here: the consumers' owner cancels them all at once
+    /// with ``cancelSharedConsumers()`` (from one cancellation handler around all of them, rather
+    /// than one per call, which costs a status record and executor hops every time).
+    nonisolated(nonsending) func nextShared() async -> Taken? {
+        await take(shared: true, id: 0)
+    }
+
+    /// Ends the waits in ``nextShared()``, now and from now on (they return `nil`); buffered
+    /// elements stay for ``next()`` or disposal.
+    func cancelSharedConsumers() {
+        let ended = state.withLock { state -> [Waiter] in
+            state.sharedCancelled = true
+            var ended: [Waiter] = []
+            state.waiters.removeAll { waiter in
+                guard waiter.id == 0 else { return false }
+                ended.append(waiter.continuation)
+                return true
+            }
+            return ended
+        }
+        for waiter in ended { waiter.resume(returning: nil) }
+    }
+
+    /// Takes the next element, or waits for it as waiter `id` (0 for a shared consumer).
+    nonisolated(nonsending) private func take(shared: Bool, id: UInt64) async -> Taken? {
+        let sequenced = self.sequenced
+        return await withUnsafeContinuation { (continuation: Waiter) in
+            let (immediate, ended, madeRoom): ((Bool, Taken?), [Waiter], Bool) = state.withLock { state in
+                if shared ? state.sharedCancelled : Task.isCancelled { return ((true, nil), [], false) }
+                if state.suspensions == 0, let element = state.popFirst() {
+                    defer { state.madeRoom = false }
+                    return ((true, state.taken(element, sequenced: sequenced)), [], state.madeRoom)
+                }
+                if state.finished, state.count == 0 { return ((true, nil), [], false) }
+                var ended: [Waiter] = []
+                if !shared {
+                    // A second concurrent consumer: the earlier ones end.
+                    ended = state.waiters.map(\.continuation)
+                    state.waiters = []
+                }
+                state.waiters.append((id, continuation))
+                return ((false, nil), ended, false)
+            }
+            for waiter in ended { waiter.resume(returning: nil) }
+            reportRoom(madeRoom)
+            if immediate.0 { continuation.resume(returning: immediate.1) }
         }
     }
 }

@@ -184,14 +184,14 @@ public final class XPCConnection: Sendable {
     ///   ``XPCTransportError/noReply``; ``XPCTransportError/requestRejected(reasons:)`` when the
     ///   peer's schemas refuse the request; ``XPCTransportError/cancelled`` when the task is
     ///   cancelled; the error that ended the connection.
-    public func sendRequest(_ message: XPCMessage, attachments: [XPCAttachment] = []) async throws(XPCTransportError) -> XPCMessage {
+    nonisolated(nonsending) public func sendRequest(_ message: XPCMessage, attachments: [XPCAttachment] = []) async throws(XPCTransportError) -> XPCMessage {
         let reply = try await sendRequestReceivingAttachments(message, attachments: attachments)
         reply.closeAttachments()
         return reply.message
     }
 
     /// Sends a request and returns the reply with its attachments, which you then own.
-    public func sendRequestReceivingAttachments(
+    nonisolated(nonsending) public func sendRequestReceivingAttachments(
         _ message: XPCMessage, attachments: [XPCAttachment] = []
     ) async throws(XPCTransportError) -> XPCReceivedMessage {
         let envelope = try Self.encodeSegmented(message, attachments: attachments)
@@ -250,7 +250,7 @@ public final class XPCConnection: Sendable {
         try core.enqueue(frame)
     }
 
-    func sendRequestEnvelope(_ envelope: [UInt8], attachments: [XPCAttachment]) async throws(XPCTransportError) -> XPCReceivedMessage {
+    nonisolated(nonsending) func sendRequestEnvelope(_ envelope: [UInt8], attachments: [XPCAttachment]) async throws(XPCTransportError) -> XPCReceivedMessage {
         let frame = try OutgoingFrame.make(
             kind: .request, envelope: envelope, attachments: attachments, maximumFrameSize: core.options.maximumFrameSize)
         return try await core.request(frame).get()

@@ -28,7 +28,9 @@ import XPCWire
 public final class XPCServer: Sendable {
     /// Handles one message; for a request, returns the reply (or replies itself and returns `nil`).
     /// The second argument is the connection the message came on, for sending back to the peer.
-    public typealias Handler = @Sendable (XPCReceivedMessage, XPCConnection) async throws -> XPCMessage?
+    /// It runs on its serving task's executor, as ``handlerExecution`` says, without a hop of its
+    /// own (`nonisolated(nonsending)`); a handler isolated to an actor still runs on that actor.
+    public typealias Handler = nonisolated(nonsending) @Sendable (XPCReceivedMessage, XPCConnection) async throws -> XPCMessage?
     /// Told of each message the connection's ``XPCMessageSchemas`` rejected (SPEC §9.2.9), on one
     /// of the connection's serving tasks, one call at a time and in the order the peer sent them;
     /// keep it short.
@@ -158,7 +160,8 @@ public final class XPCServer: Sendable {
     /// created per message and no serving loop stands in between; with
     /// ``HandlerExecution/connectionExecutor`` the worker runs on that same thread, in the same
     /// pass). A worker that takes the last idle place asks for one more, up to
-    /// ``maximumConcurrentMessagesPerConnection``.
+    /// ``maximumConcurrentMessagesPerConnection``. Cancelling the serving task ends its waiting
+    /// workers through one cancellation handler for all of them.
     private func serve(_ connection: XPCConnection) async {
         let key = ObjectIdentifier(connection)
         connections.withLock { $0[key] = connection }
@@ -167,11 +170,16 @@ public final class XPCServer: Sendable {
         let context = ServingContext(
             connection: connection, handler: handler, rejectionHandler: rejectionHandler,
             maximumWorkers: maximumConcurrentMessagesPerConnection, spawner: spawner)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await context.work() }
-            for await _ in spawnRequests {
+        let events = connection.core.events
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
                 group.addTask { await context.work() }
+                for await _ in spawnRequests {
+                    group.addTask { await context.work() }
+                }
             }
+        } onCancel: {
+            events.cancelSharedConsumers()
         }
     }
 }
@@ -203,7 +211,7 @@ private final class ServingContext: Sendable {
     }
 
     /// A worker: takes events until the connection ends (or the task is cancelled).
-    func work() async {
+    nonisolated(nonsending) func work() async {
         let events = connection.core.events
         while true {
             workers.withLock { $0.idle += 1 }
@@ -233,7 +241,7 @@ private final class ServingContext: Sendable {
         }
     }
 
-    private func handle(_ received: XPCReceivedMessage) async {
+    nonisolated(nonsending) private func handle(_ received: XPCReceivedMessage) async {
         guard let reply = try? await handler(received, connection) else { return }
         if received.expectsReply { try? received.reply(reply) }
     }
