@@ -70,9 +70,12 @@ struct ConditionLockPrimitives {
     var condition = pthread_cond_t()
 
     // Both are stored properties, so `offset(of:)` always answers; the fallbacks are the
-    // declaration-order offsets.
-    static let mutexOffset = MemoryLayout<Self>.offset(of: \.mutex) ?? 0
-    static let conditionOffset = MemoryLayout<Self>.offset(of: \.condition) ?? MemoryLayout<pthread_mutex_t>.stride
+    // declaration-order offsets. Computed rather than `static let`: the optimizer folds them to
+    // constants, where a stored static costs a `swift_once` check on every lock.
+    @inline(__always) static var mutexOffset: Int { MemoryLayout<Self>.offset(of: \.mutex) ?? 0 }
+    @inline(__always) static var conditionOffset: Int {
+        MemoryLayout<Self>.offset(of: \.condition) ?? MemoryLayout<pthread_mutex_t>.stride
+    }
 }
 
 /// The heap object of a ``ConditionLock``: its state as the header, the mutex and the condition
