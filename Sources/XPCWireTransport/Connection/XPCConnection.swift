@@ -180,6 +180,11 @@ public final class XPCConnection: Sendable {
     /// Descriptors that come with the reply are closed; use
     /// ``sendRequestReceivingAttachments(_:attachments:)`` to keep them.
     ///
+    /// It runs where its caller runs (`nonisolated(nonsending)`: on the caller's actor, or on the
+    /// executor its task prefers), encoding and writing the request without a hop, and the reply
+    /// resumes the caller there. A caller that prefers ``executor`` is resumed on the thread that
+    /// read the reply; any other waits for its executor to run it (a pool thread's wake-up).
+    ///
     /// - Throws: the errors of ``send(_:attachments:)``; ``XPCTransportError/replyNotDictionary(_:)``;
     ///   ``XPCTransportError/noReply``; ``XPCTransportError/requestRejected(reasons:)`` when the
     ///   peer's schemas refuse the request; ``XPCTransportError/cancelled`` when the task is
