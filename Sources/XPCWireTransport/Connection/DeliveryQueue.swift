@@ -120,6 +120,9 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     /// How many elements wait to be delivered.
     var bufferedCount: Int { state.withLock { $0.count } }
 
+    /// How many consumers wait for an element (for tests).
+    var waitingCount: Int { state.withLock { $0.waiters.count } }
+
     /// Adds an element; after ``finish(discardingBuffered:)`` it is disposed instead.
     func push(_ element: Element) {
         let sequenced = self.sequenced
