@@ -273,7 +273,7 @@ func runReport(arguments: [String: String]) throws {
         ./callgrind.sh 'rpc/XPCMessage\\..*' 200     # instructions per operation, independent of load
         ```
 
-        Needs Swift 6.1 or later, msgpack-c and pkg-config (Debian `libmsgpack-dev pkg-config`; \
+        Needs Swift 6.2 or later, msgpack-c and pkg-config (Debian `libmsgpack-dev pkg-config`; \
         `compare.sh` installs them when run as root) and, for `callgrind.sh`, valgrind. jemalloc is not \
         needed: with Swift 6.3, ordo-one/benchmark 1.38.1 counts allocations with its own malloc \
         interposer (the `MallocInterposer` trait), preloaded by the plugin. CI does not run any of this.
