@@ -2,11 +2,34 @@
 # Instructions per operation under callgrind: a measure that does not depend on machine load.
 #
 #   ./callgrind.sh 'rpc/XPCMessage\..*' [COUNT]     operations whose name matches, COUNT runs each
+#   ./callgrind.sh --transport [small|blob] [COUNT]  one round trip through XPCConnection and
+#                                                    XPCServer (TransportProfile), both sides and
+#                                                    every library, without set-up: the difference
+#                                                    of 2×COUNT and COUNT round trips, ÷ COUNT
 #
-# Needs valgrind. Runs a debug-stripped copy of the release BenchmarkReport (valgrind 3.19 cannot
-# read the toolchain's DWARF 5).
+# Needs valgrind. Runs a debug-stripped copy of the release binary (valgrind 3.19 cannot read the
+# toolchain's DWARF 5). The transport's count varies by about 1 % between runs: how the two
+# threads interleave decides how many passes the loops make.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+if [ "${1:-}" = "--transport" ]; then
+    shape="${2:-small}"
+    count="${3:-400}"
+    swift build -c release --product TransportProfile >/dev/null
+    bin="$(swift build -c release --show-bin-path)"
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+    cp "$bin/TransportProfile" "$work/"
+    strip --strip-debug "$work/TransportProfile"
+    collected() {
+        valgrind --tool=callgrind --callgrind-out-file="$work/out" "$work/TransportProfile" "$shape" "$1" 2>&1 \
+            | sed -n 's/.*Collected : //p'
+    }
+    once="$(collected "$count")"
+    twice="$(collected $((2 * count)))"
+    printf 'transport %-6s %12d instructions/round trip\n' "$shape" $(((twice - once) / count))
+    exit 0
+fi
 pattern="${1:-.*}"
 count="${2:-100}"
 swift build -c release --product BenchmarkReport >/dev/null
