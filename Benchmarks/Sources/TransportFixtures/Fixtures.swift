@@ -201,13 +201,9 @@ public final class RawAsyncEcho: @unchecked Sendable {
         echo = try RawEcho(exchange)
         let echo = self.echo
         Thread { [self] in
-            while echo.readReply() {
-                lock.lock()
-                let continuation = waiting
-                waiting = nil
-                lock.unlock()
-                continuation?.resume()
-            }
+            while echo.readReply() { resumeWaiting() }
+            // The far end is gone: nobody waits for a reply that will not come.
+            resumeWaiting()
         }.start()
     }
 
@@ -217,14 +213,17 @@ public final class RawAsyncEcho: @unchecked Sendable {
             lock.lock()
             waiting = continuation
             lock.unlock()
-            if !echo.writeRequest() {
-                lock.lock()
-                let continuation = waiting
-                waiting = nil
-                lock.unlock()
-                continuation?.resume()
-            }
+            if !echo.writeRequest() { resumeWaiting() }
         }
+    }
+
+    /// Resumes the caller waiting for a reply, if any.
+    private func resumeWaiting() {
+        lock.lock()
+        let continuation = waiting
+        waiting = nil
+        lock.unlock()
+        continuation?.resume()
     }
 
     /// The time `count` round trips take, the caller on the global executor.
