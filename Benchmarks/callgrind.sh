@@ -12,15 +12,22 @@
 # threads interleave decides how many passes the loops make.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+bin="$(swift build -c release --show-bin-path)"
+
+# Builds `product` (release) and copies it, with the libraries beside it, into $work, debug-stripped.
+prepare() {
+    swift build -c release --product "$1" >/dev/null
+    cp "$bin/$1" "$work/"
+    cp "$bin"/*.so "$work/" 2>/dev/null || true
+    strip --strip-debug "$work"/* 2>/dev/null || true
+}
+
 if [ "${1:-}" = "--transport" ]; then
     shape="${2:-small}"
     count="${3:-400}"
-    swift build -c release --product TransportProfile >/dev/null
-    bin="$(swift build -c release --show-bin-path)"
-    work="$(mktemp -d)"
-    trap 'rm -rf "$work"' EXIT
-    cp "$bin/TransportProfile" "$work/"
-    strip --strip-debug "$work/TransportProfile"
+    prepare TransportProfile
     collected() {
         valgrind --tool=callgrind --callgrind-out-file="$work/out" "$work/TransportProfile" "$shape" "$1" 2>&1 \
             | sed -n 's/.*Collected : //p'
@@ -32,12 +39,7 @@ if [ "${1:-}" = "--transport" ]; then
 fi
 pattern="${1:-.*}"
 count="${2:-100}"
-swift build -c release --product BenchmarkReport >/dev/null
-bin="$(swift build -c release --show-bin-path)"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cp "$bin/BenchmarkReport" "$bin"/*.so "$work/"
-strip --strip-debug "$work"/* 2>/dev/null || true
+prepare BenchmarkReport
 names="$("$work/BenchmarkReport" run "$pattern" 0 | sed 's/: ran.*//')"
 for name in $names; do
     escaped="$(printf '%s' "$name" | sed 's/[.[\*^$()+?{|]/\\&/g')"
