@@ -215,11 +215,17 @@ final class ConnectionCore: Sendable {
 
     // MARK: - Sending
 
-    /// Queues a frame, starting the connection if it is idle; returns its message id.
+    /// Queues a frame, starting the connection if it is idle; returns its message id. With
+    /// `answering`, the frame is that request's reply, sent only if none was sent before (the
+    /// claim and the queueing under one lock).
     @discardableResult
-    func enqueue(_ frame: OutgoingFrame) throws(XPCTransportError) -> UInt64 {
+    func enqueue(_ frame: OutgoingFrame, answering request: ReplyContext? = nil) throws(XPCTransportError) -> UInt64 {
         let result = state.withLock { state -> Result<(id: UInt64, route: Route), XPCTransportError> in
             if case .ended(let error) = state.phase { return .failure(error) }
+            if let request {
+                if request.replied { return .failure(.alreadyReplied) }
+                request.replied = true
+            }
             return .success(state.admit(frame))
         }
         switch result {
@@ -447,10 +453,10 @@ final class ConnectionCore: Sendable {
     // MARK: - Reading (on the connection's thread, through ``InboundReader``)
 
     /// Checks a frame after the hello and delivers it: a message or request to ``events``, a reply
-    /// to the request waiting for it.
+    /// to the request waiting for it. Returns whether ``events`` still has room for another.
     func handle(
         _ frame: ReceivedFrame, expectedID: inout UInt64, decoder: XPCWireDecoder, schemas: XPCMessageSchemas?
-    ) throws(XPCTransportError) {
+    ) throws(XPCTransportError) -> Bool {
         let header = frame.header
         guard header.messageID == expectedID else {
             Descriptors.close(frame.descriptors)
@@ -474,19 +480,32 @@ final class ConnectionCore: Sendable {
                     kind: schemas.kind(of: message), reason: reason, messageID: header.messageID,
                     isRequest: header.kind == .request)
                 if rejection.isRequest { sendNoReply(to: header.messageID, envelope: rejection.wireEnvelope) }
-                events.push(.rejected(rejection))
-                return
+                return events.push(.rejected(rejection))
             }
             let context = header.kind == .request ? ReplyContext(core: self, requestID: header.messageID) : nil
-            events.push(.message(XPCReceivedMessage(
+            return events.push(.message(XPCReceivedMessage(
                 message: message, attachments: attachments, messageID: header.messageID, replyContext: context)))
         case .reply, .noReply:
-            let sent = state.withLock { $0.nextMessageID }
-            guard header.replyID != 0, header.replyID < sent else {
+            // One lock: the reply id is checked, and the waiting request (if its task was not
+            // cancelled meanwhile) taken.
+            let claimed = state.withLock { state -> (valid: Bool, waiter: ReplyWaiter?) in
+                guard header.replyID != 0, header.replyID < state.nextMessageID else { return (false, nil) }
+                return (true, state.pending.removeValue(forKey: header.replyID))
+            }
+            guard claimed.valid else {
                 Descriptors.close(frame.descriptors)
                 throw .protocolViolation(.unexpectedReplyID(header.replyID))
             }
-            let (message, attachments) = try decode(frame, decoder: decoder)
+            let waiter = claimed.waiter
+            let message: XPCMessage
+            let attachments: [XPCAttachment]
+            do {
+                (message, attachments) = try decode(frame, decoder: decoder)
+            } catch {
+                // The connection ends with this error; its request, no longer pending, learns it here.
+                waiter?.resume(returning: .failure(error))
+                throw error
+            }
             let received = XPCReceivedMessage(
                 message: message, attachments: attachments, messageID: header.messageID, replyContext: nil)
             let result: Result<XPCReceivedMessage, XPCTransportError>
@@ -503,13 +522,13 @@ final class ConnectionCore: Sendable {
                 received.closeAttachments()
                 result = .failure(.replyNotDictionary(message.kind))
             }
-            let waiter = state.withLock { $0.pending.removeValue(forKey: header.replyID) }
             if let waiter {
                 waiter.resume(returning: result)
             } else {
                 // The request's task was cancelled: nobody wants the reply.
                 received.closeAttachments()
             }
+            return true
         }
     }
 
@@ -587,20 +606,22 @@ final class InboundReader: @unchecked Sendable {
     /// buffer is full (``XPCConnection/Options/maximumBufferedEvents``) and once it ended.
     var hasRoom: Bool { core.events.hasRoom }
 
-    /// Reads and delivers the frames the socket holds, up to ``ConnectionLoop/framesPerPass``,
-    /// stopping early when the events buffer fills or a frame queued a job on the loop
-    /// (`jobsQueued`), so that the job runs before the next read.
-    func readAvailable(jobsQueued: () -> Bool) {
+    /// Reads and delivers frames, up to ``ConnectionLoop/framesPerPass``: the next one only when
+    /// it has already arrived here (otherwise the loop polls before it reads again), the events
+    /// buffer has room, and no job waits on the loop (`jobsQueued`), so that a job a frame queued
+    /// runs before the next read. Returns `true` when it stopped because the events buffer is
+    /// full: then the loop reads again only once a consumer made room.
+    func readAvailable(jobsQueued: () -> Bool) -> Bool {
         do throws(XPCTransportError) {
             for _ in 0..<ConnectionLoop.framesPerPass {
                 switch try frames.readFrame() {
                 case .wouldBlock:
-                    return
+                    return false
                 case .endOfFile:
                     throw .connectionClosed
                 case .frame(let frame):
                     if greeted {
-                        try core.handle(frame, expectedID: &expectedID, decoder: decoder, schemas: schemas)
+                        if try !core.handle(frame, expectedID: &expectedID, decoder: decoder, schemas: schemas) { return true }
                     } else {
                         do {
                             try Handshake.validate(frame, decoder: decoder)
@@ -611,11 +632,12 @@ final class InboundReader: @unchecked Sendable {
                         greeted = true
                     }
                 }
-                if jobsQueued() || !hasRoom { return }
+                if !frames.hasBufferedInput || jobsQueued() { return false }
             }
         } catch {
             fail(error)
         }
+        return false
     }
 
     /// Ends the connection with `error` (the loop then stops reading).
@@ -629,45 +651,28 @@ final class InboundReader: @unchecked Sendable {
 /// `sendRequest` ends with ``XPCTransportError/noReply`` instead of waiting forever.
 ///
 /// `@unchecked Sendable`: `replied`, its only mutable state, is read and written only with the
-/// connection's state lock (`core.state`) held, so that a request costs one allocation here.
+/// connection's state lock (`core.state`) held (``ConnectionCore/enqueue(_:answering:)``), and in
+/// `deinit`, when no other reference is left; so a request costs one allocation here and its
+/// reply no lock of its own.
 final class ReplyContext: @unchecked Sendable {
     let core: ConnectionCore
     let requestID: UInt64
     /// Guarded by `core.state`'s lock.
-    private var replied = false
+    fileprivate(set) var replied = false
 
     init(core: ConnectionCore, requestID: UInt64) {
         self.core = core
         self.requestID = requestID
     }
 
-    /// Sends the reply envelope, once.
-    func reply(envelope: [UInt8], attachments: [XPCAttachment]) throws(XPCTransportError) {
-        try reply(attachments: attachments) { () throws(XPCTransportError) in
-            try OutgoingFrame.make(
-                kind: .reply, replyID: requestID, envelope: envelope, attachments: attachments,
-                maximumFrameSize: core.options.maximumFrameSize)
-        }
-    }
-
-    /// Sends the reply frame `makeFrame` makes, once.
-    func reply(attachments: [XPCAttachment], makeFrame: () throws(XPCTransportError) -> OutgoingFrame) throws(XPCTransportError) {
-        guard !core.state.withLock({ _ in replied }) else { throw .alreadyReplied }
-        // A frame that cannot be made leaves the request unanswered: a smaller reply may follow.
-        let frame = try makeFrame()
-        let claimed = core.state.withLock { _ -> Bool in
-            if replied { return false }
-            replied = true
-            return true
-        }
-        guard claimed else {
-            frame.closeDescriptors()
-            throw .alreadyReplied
-        }
-        try core.enqueue(frame)
+    /// Sends the reply frame `makeFrame` makes, once. A frame that cannot be made leaves the
+    /// request unanswered: a smaller reply may follow.
+    func reply(makeFrame: () throws(XPCTransportError) -> OutgoingFrame) throws(XPCTransportError) {
+        try core.enqueue(try makeFrame(), answering: self)
     }
 
     deinit {
-        if !core.state.withLock({ _ in replied }) { core.sendNoReply(to: requestID) }
+        // The last reference is gone: nobody else reads or writes `replied` any more.
+        if !replied { core.sendNoReply(to: requestID) }
     }
 }

@@ -121,65 +121,90 @@ final class ConnectionLoop: Sendable {
 
     private enum Plan {
         case exit
+        /// Run the jobs just taken.
         case runJobs
-        case poll(Source, socket: Bool, timeout: CInt)
+        /// Wait for the wake-up pair (and the socket, if `socket`) up to `timeout` ms, then read
+        /// what the socket has; jobs just taken run after that.
+        case poll(socket: Bool, timeout: CInt)
         /// Read what the reader holds, without polling.
-        case read(Source)
+        case read
     }
 
+    /// Runs jobs and reads, one pass at a time, with one lock per pass to plan it (and one more
+    /// after a `poll` that slept): each pass takes the jobs queued so far and decides, from what
+    /// the loop knows of its reader, whether to run them, read, or wait.
     private func run() {
         state.withLock { $0.thread = Platform.currentThread }
         var batch: [UnownedJob] = []
+        // The source as of the last plan; only this thread reads with it.
+        var source: Source?
+        // The last read stopped at a full events buffer: ask the queue before reading again.
+        var inputFull = false
+        var ranJobs = false
         while true {
-            state.withLock { swap(&batch, &$0.jobs) }
+            ranJobs = !batch.isEmpty
             for job in batch { run(job) }
             batch.removeAll(keepingCapacity: true)
 
-            let reader = state.withLock { $0.source?.reader }
-            let wantsInput = reader?.hasRoom ?? false
+            if inputFull, let reader = source?.reader, reader.hasRoom { inputFull = false }
+            let wantsInput = source != nil && !inputFull
             // Frames the reader already holds are read without asking the socket first.
-            let buffered = wantsInput && (reader?.hasBufferedInput ?? false)
+            let buffered = wantsInput && (source?.reader.hasBufferedInput ?? false)
             let plan = state.withLock { state -> Plan in
-                let busy = !state.jobs.isEmpty || state.woken
+                let jobsWaiting = !state.jobs.isEmpty
+                if jobsWaiting { swap(&batch, &state.jobs) }
+                let woken = state.woken
                 state.woken = false
-                guard let source = state.source else {
-                    if busy { return .runJobs }
+                guard let current = state.source else {
+                    source = nil
+                    if jobsWaiting || woken { return .runJobs }
                     state.running = false
                     state.thread = nil
                     return .exit
                 }
-                // A source attached since `reader` was read is looked at in the next pass.
-                let socket = wantsInput && source.reader === reader
-                if busy { return socket ? .poll(source, socket: true, timeout: 0) : .runJobs }
-                if socket, buffered { return .read(source) }
+                // A source attached since the last plan is looked at in the next pass.
+                let socket = wantsInput && current === source
+                if current !== source {
+                    source = current
+                    inputFull = false
+                }
+                // Between two batches of jobs, a look at the socket, so that jobs that keep
+                // queueing jobs do not keep the connection from reading.
+                if jobsWaiting { return socket && ranJobs ? .poll(socket: true, timeout: 0) : .runJobs }
+                if woken { return socket ? .poll(socket: true, timeout: 0) : .runJobs }
+                if socket, buffered { return .read }
                 state.sleeping = true
-                return .poll(source, socket: socket, timeout: -1)
+                return .poll(socket: socket, timeout: -1)
             }
+            let jobsQueued = { self.state.withLock { !$0.jobs.isEmpty } }
             switch plan {
             case .exit:
                 return
             case .runJobs:
                 continue
-            case .read(let source):
-                guard state.withLock({ $0.source?.reader === source.reader }) else { continue }
-                source.reader.readAvailable { self.state.withLock { !$0.jobs.isEmpty } }
-            case .poll(let source, let socket, let timeout):
+            case .read:
+                if let source { inputFull = source.reader.readAvailable(jobsQueued: jobsQueued) }
+            case .poll(let socket, let timeout):
+                guard let source else { continue }
                 let ready: (wake: Bool, socket: Bool)
                 do {
                     ready = try Platform.pollReadable(
                         wake: source.wakeRead.descriptor, socket: socket ? source.reader.descriptor : nil, timeout: timeout)
                 } catch {
-                    state.withLock { $0.sleeping = false }
+                    if timeout != 0 { state.withLock { $0.sleeping = false } }
                     source.reader.fail(.system(error, during: .receive))
                     continue
                 }
-                let current = state.withLock { state -> Bool in
-                    state.sleeping = false
-                    return state.source?.reader === source.reader
+                var current = true
+                if timeout != 0 {
+                    current = state.withLock { state -> Bool in
+                        state.sleeping = false
+                        return state.source === source
+                    }
                 }
                 if ready.wake { Platform.drainWakeBytes(source.wakeRead.descriptor) }
                 if ready.socket || (socket && buffered), current {
-                    source.reader.readAvailable { self.state.withLock { !$0.jobs.isEmpty } }
+                    inputFull = source.reader.readAvailable(jobsQueued: jobsQueued)
                 }
             }
         }

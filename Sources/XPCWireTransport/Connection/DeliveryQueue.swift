@@ -123,20 +123,24 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     /// How many consumers wait for an element (for tests).
     var waitingCount: Int { state.withLock { $0.waiters.count } }
 
-    /// Adds an element; after ``finish(discardingBuffered:)`` it is disposed instead.
-    func push(_ element: Element) {
+    /// Adds an element; after ``finish(discardingBuffered:)`` it is disposed instead. Returns
+    /// ``hasRoom`` as it is after the push, so a producer that pushes knows without asking again:
+    /// only a push takes the room away, and a take that gives it back calls `onRoom`.
+    @discardableResult
+    func push(_ element: Element) -> Bool {
         let sequenced = self.sequenced
-        let (accepted, resumed): (Bool, (Waiter, Taken)?) = state.withLock { state in
-            guard !state.finished else { return (false, nil) }
+        let (accepted, resumed, room): (Bool, (Waiter, Taken)?, Bool) = state.withLock { state in
+            guard !state.finished else { return (false, nil, false) }
             if state.suspensions == 0, state.count == 0, !state.waiters.isEmpty {
                 let waiter = state.waiters.removeFirst().continuation
-                return (true, (waiter, state.taken(element, sequenced: sequenced)))
+                return (true, (waiter, state.taken(element, sequenced: sequenced)), state.count < roomLimit)
             }
             state.buffer.append(element)
-            return (true, nil)
+            return (true, nil, state.count < roomLimit)
         }
         if !accepted { dispose(element) }
         if let (waiter, taken) = resumed { waiter.resume(returning: taken) }
+        return room
     }
 
     /// Ends the queue: buffered elements are still delivered, unless `discardingBuffered`, in

@@ -47,7 +47,7 @@ public struct XPCReceivedMessage: Sendable {
         guard let replyContext else { throw .replyNotExpected }
         guard case .dictionary = reply else { throw .replyNotDictionary(reply.kind) }
         let envelope = try XPCConnection.encodeSegmented(reply, attachments: attachments)
-        try replyContext.reply(attachments: attachments) { () throws(XPCTransportError) in
+        try replyContext.reply { () throws(XPCTransportError) in
             try OutgoingFrame.make(
                 kind: .reply, replyID: replyContext.requestID, envelope: envelope, attachments: attachments,
                 maximumFrameSize: replyContext.core.options.maximumFrameSize)
