@@ -308,6 +308,7 @@ final class ConnectionCore: Sendable {
     }
 
     /// Sends a request frame and waits for the reply frame.
+    @inline(__always)
     nonisolated(nonsending) func request(_ frame: OutgoingFrame) async -> Result<XPCReceivedMessage, XPCTransportError> {
         let token = RequestToken()
         return await withTaskCancellationHandler {

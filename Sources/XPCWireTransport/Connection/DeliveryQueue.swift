@@ -220,6 +220,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     /// Task cancellation does not end a wait here: the consumers' owner cancels them all at once
     /// with ``cancelSharedConsumers()`` (from one cancellation handler around all of them, rather
     /// than one per call, which costs a status record and executor hops every time).
+    @inline(__always)
     nonisolated(nonsending) func nextShared() async -> Taken? {
         await take(shared: true, id: 0)
     }
@@ -241,6 +242,7 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     }
 
     /// Takes the next element, or waits for it as waiter `id` (0 for a shared consumer).
+    @inline(__always)
     nonisolated(nonsending) private func take(shared: Bool, id: UInt64) async -> Taken? {
         let sequenced = self.sequenced
         return await withUnsafeContinuation { (continuation: Waiter) in

@@ -196,6 +196,7 @@ public final class XPCConnection: Sendable {
     }
 
     /// Sends a request and returns the reply with its attachments, which you then own.
+    @inline(__always)
     nonisolated(nonsending) public func sendRequestReceivingAttachments(
         _ message: XPCMessage, attachments: [XPCAttachment] = []
     ) async throws(XPCTransportError) -> XPCReceivedMessage {

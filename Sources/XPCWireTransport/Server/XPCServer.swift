@@ -241,6 +241,7 @@ private final class ServingContext: Sendable {
         }
     }
 
+    @inline(__always)
     nonisolated(nonsending) private func handle(_ received: XPCReceivedMessage) async {
         guard let reply = try? await handler(received, connection) else { return }
         if received.expectsReply { try? received.reply(reply) }
