@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#ifdef __linux__
+// Not in Swift's Glibc module: the connection's thread waits with epoll (ReadinessWaiter.swift).
+#include <sys/epoll.h>
+#endif
 
 /// The most descriptors one message may carry: Linux's SCM_MAX_FD, which the kernel does not
 /// export to user space. Darwin's limit is higher; the transport uses this one on every platform.

@@ -6,7 +6,7 @@ import XPCWire
 /// says hello and writes queued frames in order, and the connection's own thread
 /// (``ConnectionLoop``) that reads, checks and delivers frames (SPEC §9.2) between the jobs of the
 /// tasks that prefer the connection's executor. Blocking system calls happen on the writer thread
-/// and in the loop's `poll` only, never on Swift concurrency's cooperative threads.
+/// and in the loop's wait only, never on Swift concurrency's cooperative threads.
 ///
 /// Sending does not need the writer thread when the socket can take the frame: a sender that
 /// finds nothing queued and nobody writing writes the frame itself with a non-blocking
@@ -391,17 +391,18 @@ final class ConnectionCore: Sendable {
             return true
         }
         guard proceed else { return }
-        let wake: (read: CInt, write: CInt)
+        let wake: (read: DescriptorHandle, write: DescriptorHandle)
+        let waiter: ReadinessWaiter
         do {
-            wake = try Platform.makeSocketPair(type: Platform.streamSocketType)
+            let pair = try Platform.makeSocketPair(type: Platform.streamSocketType)
+            wake = (DescriptorHandle(adopting: pair.0), DescriptorHandle(adopting: pair.1))
+            waiter = try ReadinessWaiter(wake: wake.read.descriptor, socket: socket.descriptor)
         } catch {
             state.withLock { $0.writing = false }
             end(.system(error, during: .plumbing))
             return
         }
-        loop.attach(
-            InboundReader(core: self, socket: socket),
-            wake: (DescriptorHandle(adopting: wake.read), DescriptorHandle(adopting: wake.write)))
+        loop.attach(InboundReader(core: self, socket: socket), wake: wake, waiter: waiter)
         do throws(Errno) {
             var hello = OutgoingFrame(kind: .hello, replyID: 0, envelope: Handshake.helloEnvelope, descriptors: [])
             _ = try hello.write(to: socket.descriptor, messageID: 0, blocking: true)

@@ -4,10 +4,10 @@ import Foundation
 /// that prefer the connection's executor (``XPCConnection/executor``), alternating between the two
 /// (SPEC §9.2.10), the way an XPC connection runs its handlers on its target queue.
 ///
-/// The loop runs queued jobs in order, then waits in `poll(2)` on the socket and a wake-up socket
-/// pair, and reads what the socket holds without blocking (``FrameReader``), so a job never waits
+/// The loop runs queued jobs in order, then waits (``ReadinessWaiter``: `epoll` on Linux, `poll`
+/// elsewhere) on the socket and a wake-up socket pair, and reads what the socket holds without blocking (``FrameReader``), so a job never waits
 /// behind a read. A job enqueued from another thread wakes the loop with one byte on the wake-up
-/// pair, and only when the loop is asleep in `poll`; a job enqueued by the loop itself (a reply
+/// pair, and only when the loop is asleep in that wait; a job enqueued by the loop itself (a reply
 /// resuming a caller, a request resuming a handler) runs in the same pass, with no system call and
 /// no other thread woken. A job that sends on its own connection never blocks: senders write with
 /// non-blocking `sendmsg` and leave the rest to the writer thread.
@@ -22,11 +22,14 @@ final class ConnectionLoop: Sendable {
         let reader: InboundReader
         let wakeRead: DescriptorHandle
         let wakeWrite: DescriptorHandle
+        /// Waits for `wakeRead` and the reader's socket.
+        let waiter: ReadinessWaiter
 
-        init(reader: InboundReader, wakeRead: DescriptorHandle, wakeWrite: DescriptorHandle) {
+        init(reader: InboundReader, wakeRead: DescriptorHandle, wakeWrite: DescriptorHandle, waiter: ReadinessWaiter) {
             self.reader = reader
             self.wakeRead = wakeRead
             self.wakeWrite = wakeWrite
+            self.waiter = waiter
         }
     }
 
@@ -34,7 +37,7 @@ final class ConnectionLoop: Sendable {
         var jobs: [UnownedJob] = []
         /// A thread runs ``ConnectionLoop/run()``.
         var running = false
-        /// The thread waits in `poll` with no timeout: wake it with a byte.
+        /// The thread waits with no timeout (``ReadinessWaiter``): wake it with a byte.
         var sleeping = false
         /// Something changed while the thread was awake (room for events, the source went away):
         /// it looks again before it sleeps.
@@ -73,11 +76,12 @@ final class ConnectionLoop: Sendable {
     }
 
     /// Starts reading `reader`'s socket, waking the loop on `wake` (a connected socket pair: the
-    /// end the loop reads, the end others write). Does nothing once ``detach()`` was called.
-    func attach(_ reader: InboundReader, wake: (read: DescriptorHandle, write: DescriptorHandle)) {
+    /// end the loop reads, the end others write) and waiting for both with `waiter`. Does nothing
+    /// once ``detach()`` was called.
+    func attach(_ reader: InboundReader, wake: (read: DescriptorHandle, write: DescriptorHandle), waiter: ReadinessWaiter) {
         let start = state.withLock { state -> Bool in
             if state.detached { return false }
-            state.source = Source(reader: reader, wakeRead: wake.read, wakeWrite: wake.write)
+            state.source = Source(reader: reader, wakeRead: wake.read, wakeWrite: wake.write, waiter: waiter)
             state.woken = true
             if state.running { return false }
             state.running = true
@@ -188,8 +192,7 @@ final class ConnectionLoop: Sendable {
                 guard let source else { continue }
                 let ready: (wake: Bool, socket: Bool)
                 do {
-                    ready = try Platform.pollReadable(
-                        wake: source.wakeRead.descriptor, socket: socket ? source.reader.descriptor : nil, timeout: timeout)
+                    ready = try source.waiter.wait(forSocket: socket, timeout: timeout)
                 } catch {
                     if timeout != 0 { state.withLock { $0.sleeping = false } }
                     source.reader.fail(.system(error, during: .receive))
