@@ -5,8 +5,8 @@ import Foundation
 /// (SPEC §9.2.10), the way an XPC connection runs its handlers on its target queue.
 ///
 /// The loop runs queued jobs in order, then waits (``ReadinessWaiter``: `epoll` on Linux, `poll`
-/// elsewhere) on the socket and a wake-up socket pair, and reads what the socket holds without blocking (``FrameReader``), so a job never waits
-/// behind a read. A job enqueued from another thread wakes the loop with one byte on the wake-up
+/// elsewhere) on the socket and a wake-up socket pair, and reads what the socket holds without
+/// blocking (``FrameReader``), so a job never waits behind a read. A job enqueued from another thread wakes the loop with one byte on the wake-up
 /// pair, and only when the loop is asleep in that wait; a job enqueued by the loop itself (a reply
 /// resuming a caller, a request resuming a handler) runs in the same pass, with no system call and
 /// no other thread woken. A job that sends on its own connection never blocks: senders write with
