@@ -189,6 +189,25 @@ extension TransportTests {
             await serving.value
         }
 
+        @Test func aSecondReplyIsAlreadyRepliedEvenOnAnEndedConnection() async throws {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let server = XPCServer(listener: listener) { received, connection in
+                connection.cancel()
+                // The first reply finds the connection ended; it still counts as the reply.
+                #expect(throws: XPCTransportError.cancelled) { try received.reply(["ok": true]) }
+                #expect(throws: XPCTransportError.alreadyReplied) { try received.reply(["again": true]) }
+                return nil
+            }
+            let serving = Task { await server.run() }
+            let connection = XPCConnection(endpoint: endpoint)
+            await #expect(throws: XPCTransportError.self) {
+                try await withTimeout { try await connection.sendRequest(["op": "x"]) }
+            }
+            connection.cancel()
+            server.cancel()
+            await serving.value
+        }
+
         @Test func aReplyThatIsNotADictionaryIsRejectedOnBothSides() async throws {
             let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
             let server = XPCServer(listener: listener) { received, _ in

