@@ -584,8 +584,9 @@ final class InboundReader: @unchecked Sendable {
     private let frames: FrameReader
     private let decoder: XPCWireDecoder
     private let schemas: XPCMessageSchemas?
-    private var greeted = false
-    private var expectedID: UInt64 = 1
+    // Used by the loop's thread alone: no run-time exclusivity checks needed.
+    @exclusivity(unchecked) private var greeted = false
+    @exclusivity(unchecked) private var expectedID: UInt64 = 1
 
     init(core: ConnectionCore, socket: DescriptorHandle) {
         self.core = core

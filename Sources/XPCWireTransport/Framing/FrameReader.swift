@@ -26,7 +26,8 @@ struct ReceivedFrame {
 /// so that a frame with too many or too few still fails its slot-table check. A frame that has not
 /// fully arrived is kept, and completed by a later ``readFrame()``.
 ///
-/// Owned by a connection's thread.
+/// Owned by a connection's thread. Its mutable state is `@exclusivity(unchecked)`: one thread
+/// uses it, one call at a time, so the run-time exclusivity checks (several per frame) only cost.
 final class FrameReader {
     /// What one ``readFrame()`` found.
     enum Outcome {
@@ -54,16 +55,16 @@ final class FrameReader {
     private let control: UnsafeMutableRawPointer
     /// Bytes received and not yet handed out are `input[inputStart..<inputEnd]`.
     private let input: UnsafeMutableRawBufferPointer
-    private var inputStart = 0
-    private var inputEnd = 0
+    @exclusivity(unchecked) private var inputStart = 0
+    @exclusivity(unchecked) private var inputEnd = 0
     /// Where an envelope larger than `input` is read; empty until one arrives.
-    private var large = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private var large = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     /// Descriptors received and not yet claimed by a frame, in arrival order.
-    private var pending: [CInt] = []
+    @exclusivity(unchecked) private var pending: [CInt] = []
 
     // The frame being read.
-    private var header: FrameHeader?
-    private var largeFilled = 0
+    @exclusivity(unchecked) private var header: FrameHeader?
+    @exclusivity(unchecked) private var largeFilled = 0
 
     init(socket: CInt, maximumFrameSize: Int, maximumDescriptors: Int) {
         self.socket = socket
