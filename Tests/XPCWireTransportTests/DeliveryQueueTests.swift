@@ -67,3 +67,49 @@ extension TransportTests {
         }
     }
 }
+
+extension TransportTests {
+    /// The bookkeeping behind a connection's reading: the queue tells its producer when it fills,
+    /// and requests in flight are found by id.
+    @Suite struct ReadingBookkeeping {
+        @Test func aPushReportsWhetherTheQueueStillHasRoom() async {
+            let made = ConditionLock(0)
+            let queue = DeliveryQueue<Int>(dispose: { _ in }, roomLimit: 2, onRoom: { made.withLock { $0 += 1 } })
+            #expect(queue.push(1) == true)
+            #expect(queue.push(2) == false)
+            #expect(queue.hasRoom == false)
+            // A take that makes room tells the producer, which may push again.
+            #expect(await queue.next() == 1)
+            #expect(made.withLock { $0 } == 1)
+            #expect(queue.push(3) == false)
+            queue.finish()
+            #expect(queue.push(4) == false)
+        }
+
+        @Test func aPushHandedToAWaitingConsumerLeavesRoom() async {
+            let queue = DeliveryQueue<Int>(dispose: { _ in }, roomLimit: 1)
+            let consumer = Task { await queue.next() }
+            #expect(await eventually { queue.waitingCount == 1 })
+            #expect(queue.push(5) == true)
+            #expect(await consumer.value == 5)
+        }
+
+        @Test func pendingRepliesAreFoundByIdInAnyOrder() {
+            var pending = PendingReplies<String>()
+            pending.insert("a", for: 1)
+            pending.insert("b", for: 2)
+            pending.insert("c", for: 3)
+            #expect(pending.count == 3)
+            #expect(pending.remove(2) == "b")
+            #expect(pending.remove(2) == nil)
+            #expect(pending.remove(1) == "a")
+            #expect(pending.remove(7) == nil)
+            // The first place is free again.
+            pending.insert("d", for: 4)
+            #expect(pending.count == 2)
+            #expect(pending.removeAll().sorted() == ["c", "d"])
+            #expect(pending.count == 0)
+            #expect(pending.remove(3) == nil)
+        }
+    }
+}

@@ -51,7 +51,7 @@ final class ConnectionCore: Sendable {
         var outbound: [(frame: OutgoingFrame, id: UInt64)] = []
         var outboundHead = 0
         var nextMessageID: UInt64 = 1
-        var pending: [UInt64: ReplyWaiter] = [:]
+        var pending = PendingReplies<ReplyWaiter>()
         /// Someone (a sender or the writer thread) is writing to the socket; everyone else queues.
         var writing = false
         /// The peer stopped reading (`EPIPE`, `ECONNRESET`): nothing more is written, and frames
@@ -195,8 +195,7 @@ final class ConnectionCore: Sendable {
             var socket: DescriptorHandle?
             if case .ready(let handle) = state.phase { socket = handle }
             state.phase = .ended(error)
-            let waiters = Array(state.pending.values)
-            state.pending = [:]
+            let waiters = state.pending.removeAll()
             return (socket, state.takeOutbound(), waiters)
         }
         guard let (socket, frames, waiters) = ended else { return }
@@ -321,7 +320,7 @@ final class ConnectionCore: Sendable {
                     if token.cancelled { return .failure(.cancelled) }
                     let admitted = state.admit(frame)
                     token.id = admitted.id
-                    state.pending[admitted.id] = continuation
+                    state.pending.insert(continuation, for: admitted.id)
                     return .success(admitted)
                 }
                 switch outcome {
@@ -336,7 +335,7 @@ final class ConnectionCore: Sendable {
             let waiter = state.withLock { state -> ReplyWaiter? in
                 token.cancelled = true
                 guard let id = token.id else { return nil }
-                return state.pending.removeValue(forKey: id)
+                return state.pending.remove(id)
             }
             waiter?.resume(returning: .failure(.cancelled))
         }
@@ -493,7 +492,7 @@ final class ConnectionCore: Sendable {
             // cancelled meanwhile) taken.
             let claimed = state.withLock { state -> (valid: Bool, waiter: ReplyWaiter?) in
                 guard header.replyID != 0, header.replyID < state.nextMessageID else { return (false, nil) }
-                return (true, state.pending.removeValue(forKey: header.replyID))
+                return (true, state.pending.remove(header.replyID))
             }
             guard claimed.valid else {
                 Descriptors.close(frame.descriptors)
@@ -567,6 +566,42 @@ final class ConnectionCore: Sendable {
             Descriptors.close(frame.descriptors)
             throw error
         }
+    }
+}
+
+/// The requests waiting for their replies (their waiters), by message id. Most connections have
+/// one request in flight at a time, so the first is kept aside and found without hashing.
+struct PendingReplies<Waiter> {
+    private var first: (id: UInt64, waiter: Waiter)?
+    private var others: [UInt64: Waiter] = [:]
+
+    mutating func insert(_ waiter: Waiter, for id: UInt64) {
+        if first == nil {
+            first = (id, waiter)
+        } else {
+            others[id] = waiter
+        }
+    }
+
+    /// How many requests wait.
+    var count: Int { (first == nil ? 0 : 1) + others.count }
+
+    /// Takes out the waiter for `id`, if it is still there.
+    mutating func remove(_ id: UInt64) -> Waiter? {
+        if let first, first.id == id {
+            self.first = nil
+            return first.waiter
+        }
+        return others.isEmpty ? nil : others.removeValue(forKey: id)
+    }
+
+    /// Takes out every waiter.
+    mutating func removeAll() -> [Waiter] {
+        var all = Array(others.values)
+        if let first { all.append(first.waiter) }
+        first = nil
+        others = [:]
+        return all
     }
 }
 
