@@ -9,7 +9,10 @@
 /// waiting. A push with a consumer waiting resumes that consumer with the element directly.
 final class DeliveryQueue<Element: Sendable>: Sendable {
     /// An element as a consumer takes it: with its place among the ``sequenced`` elements.
-    typealias Taken = (element: Element, ordinal: UInt64?)
+    struct Taken {
+        let element: Element
+        let ordinal: UInt64?
+    }
     typealias Waiter = UnsafeContinuation<Taken?, Never>
 
     private struct State {
@@ -58,9 +61,9 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
         /// Numbers `element` if it is sequenced.
         mutating func taken(_ element: Element, sequenced: (Element) -> Bool) -> Taken {
-            guard sequenced(element) else { return (element, nil) }
+            guard sequenced(element) else { return Taken(element: element, ordinal: nil) }
             defer { nextOrdinal += 1 }
-            return (element, nextOrdinal)
+            return Taken(element: element, ordinal: nextOrdinal)
         }
 
         /// Hands buffered elements to waiting consumers while delivery is not suspended, and

@@ -223,11 +223,12 @@ private final class ServingContext: Sendable {
                 return true
             }
             if spawn { spawner.yield() }
-            guard let (event, ordinal) = taken else {
+            guard let taken else {
                 spawner.finish()
                 return
             }
-            switch event {
+            let ordinal = taken.ordinal
+            switch taken.element {
             case .message(let received):
                 await handle(received)
             case .rejected(let rejection):
