@@ -99,6 +99,38 @@ extension TransportTests {
             await OpenDescriptors.expectNoLeak(from: baseline, "1,000 concurrent requests")
         }
 
+        /// A server keeps a worker waiting while others handle messages, up to its maximum: with
+        /// handlers that wait for one another, four at once are reached (not more), and none
+        /// waits for a worker that is never started.
+        @Test(arguments: [XPCServer.HandlerExecution.connectionExecutor, .concurrentPool])
+        func handlersRunConcurrentlyUpToTheMaximum(_ execution: XPCServer.HandlerExecution) async throws {
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let inFlight = ConditionLock((now: 0, peak: 0))
+            let server = XPCServer(
+                listener: listener, maximumConcurrentMessagesPerConnection: 4, handlerExecution: execution
+            ) { _, _ in
+                inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                _ = await eventually(5) { inFlight.withLock { $0.peak } >= 4 }
+                inFlight.withLock { $0.now -= 1 }
+                return ["ok": true]
+            }
+            let serving = Task { await server.run() }
+            let connection = XPCConnection(endpoint: endpoint)
+            let replies = try await withTimeout {
+                try await withThrowingTaskGroup(of: XPCMessage.self) { group in
+                    for n in 0..<8 { group.addTask { try await connection.sendRequest(["n": .int64(Int64(n))]) } }
+                    var replies: [XPCMessage] = []
+                    for try await reply in group { replies.append(reply) }
+                    return replies
+                }
+            }
+            #expect(replies.count == 8)
+            #expect(inFlight.withLock { $0.peak } == 4)
+            connection.cancel()
+            server.cancel()
+            await serving.value
+        }
+
         /// Frames larger than the socket's send buffer leave part by the sender's own non-blocking
         /// write and part by the writer thread; small requests carrying descriptors queue behind
         /// them. Every reply must match its request, every descriptor must arrive with its frame.

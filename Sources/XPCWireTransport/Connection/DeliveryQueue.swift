@@ -12,6 +12,9 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
     struct Taken {
         let element: Element
         let ordinal: UInt64?
+        /// Whether another shared consumer (``DeliveryQueue/nextShared()``) was still waiting
+        /// when this element was taken: the server's workers start one more when none was.
+        let othersWaiting: Bool
     }
     typealias Waiter = UnsafeContinuation<Taken?, Never>
 
@@ -61,9 +64,10 @@ final class DeliveryQueue<Element: Sendable>: Sendable {
 
         /// Numbers `element` if it is sequenced.
         mutating func taken(_ element: Element, sequenced: (Element) -> Bool) -> Taken {
-            guard sequenced(element) else { return Taken(element: element, ordinal: nil) }
+            let othersWaiting = waiters.contains { $0.id == 0 }
+            guard sequenced(element) else { return Taken(element: element, ordinal: nil, othersWaiting: othersWaiting) }
             defer { nextOrdinal += 1 }
-            return Taken(element: element, ordinal: nextOrdinal)
+            return Taken(element: element, ordinal: nextOrdinal, othersWaiting: othersWaiting)
         }
 
         /// Hands buffered elements to waiting consumers while delivery is not suspended, and

@@ -159,7 +159,7 @@ public final class XPCServer: Sendable {
     /// thread resumes a waiting worker with the message, which then runs the handler: no task is
     /// created per message and no serving loop stands in between; with
     /// ``HandlerExecution/connectionExecutor`` the worker runs on that same thread, in the same
-    /// pass). A worker that takes the last idle place asks for one more, up to
+    /// pass). A worker that takes a message while no other worker waits asks for one more, up to
     /// ``maximumConcurrentMessagesPerConnection``. Cancelling the serving task ends its waiting
     /// workers through one cancellation handler for all of them.
     private func serve(_ connection: XPCConnection) async {
@@ -186,17 +186,14 @@ public final class XPCServer: Sendable {
 
 /// One served connection: its handlers, its worker count and the order of its rejections.
 private final class ServingContext: Sendable {
-    struct Workers {
-        var total = 1
-        var idle = 0
-    }
 
     let connection: XPCConnection
     let handler: XPCServer.Handler
     let rejectionHandler: XPCServer.RejectionHandler?
     let maximumWorkers: Int
     let spawner: AsyncStream<Void>.Continuation
-    let workers = ConditionLock(Workers())
+    /// How many workers there are (they are only ever added, while the connection is served).
+    let workers = ConditionLock(1)
     let rejections = RejectionGate()
 
     init(
@@ -214,15 +211,17 @@ private final class ServingContext: Sendable {
     nonisolated(nonsending) func work() async {
         let events = connection.core.events
         while true {
-            workers.withLock { $0.idle += 1 }
             let taken = await events.nextShared()
-            let spawn = workers.withLock { workers -> Bool in
-                workers.idle -= 1
-                guard taken != nil, workers.idle == 0, workers.total < maximumWorkers else { return false }
-                workers.total += 1
-                return true
+            // The last waiting worker took this message: start another for the next one (the
+            // queue knows who waits, so a message costs no lock of ours).
+            if let taken, !taken.othersWaiting {
+                let spawn = workers.withLock { total -> Bool in
+                    guard total < maximumWorkers else { return false }
+                    total += 1
+                    return true
+                }
+                if spawn { spawner.yield() }
             }
-            if spawn { spawner.yield() }
             guard let taken else {
                 spawner.finish()
                 return
