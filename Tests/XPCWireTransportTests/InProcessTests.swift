@@ -99,6 +99,30 @@ extension TransportTests {
             await OpenDescriptors.expectNoLeak(from: baseline, "1,000 concurrent requests")
         }
 
+        /// On Linux each connection's thread waits with an epoll instance of its own: it must be
+        /// closed with the connection, on both sides.
+        @Test func everyConnectionsEpollInstanceIsClosedWithIt() async throws {
+            #if os(Linux)
+            // Dispatch's own epoll and timer descriptors exist from the first sleep on.
+            try await Task.sleep(nanoseconds: 1_000_000)
+            let before = OpenDescriptors.eventPollCount()
+            let (listener, endpoint) = try XPCEndpoint.anonymousChannel()
+            let server = XPCServer(listener: listener) { _, _ in ["ok": true] }
+            let serving = Task { await server.run() }
+            let connections = (0..<8).map { _ in XPCConnection(endpoint: endpoint) }
+            for connection in connections {
+                _ = try await withTimeout { try await connection.sendRequest(["op": "ping"]) }
+            }
+            // Both ends of each connection read with one.
+            #expect(OpenDescriptors.eventPollCount() >= before + 16)
+            for connection in connections { connection.cancel() }
+            server.cancel()
+            await serving.value
+            let settled = await eventually { OpenDescriptors.eventPollCount() <= before }
+            #expect(settled, "epoll instances left: \(OpenDescriptors.eventPollCount() - before)")
+            #endif
+        }
+
         /// A server keeps a worker waiting while others handle messages, up to its maximum: with
         /// handlers that wait for one another, four at once are reached (not more), and none
         /// waits for a worker that is never started.

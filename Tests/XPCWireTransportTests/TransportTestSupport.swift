@@ -50,7 +50,8 @@ func eventually(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
 enum OpenDescriptors {
     /// The number of open descriptors, not counting the one used to list them, nor (on Linux) the
     /// `anon_inode` descriptors (epoll, eventfd, timerfd) that Dispatch and the runtime create
-    /// lazily: the transport never makes those.
+    /// lazily. The transport's own `anon_inode` descriptors, one epoll instance per connection
+    /// thread, are counted by ``eventPollCount()``.
     static func count() -> Int {
         if FileManager.default.fileExists(atPath: "/proc/self/fd") {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
@@ -61,6 +62,14 @@ enum OpenDescriptors {
             return entries.count - runtime.count - 1
         }
         return ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/fd")) ?? []).count - 1
+    }
+
+    /// The number of open epoll instances (Linux; 0 elsewhere).
+    static func eventPollCount() -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter { entry in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) == "anon_inode:[eventpoll]"
+        }.count
     }
 
     /// What each open descriptor refers to (Linux), for leak reports.
