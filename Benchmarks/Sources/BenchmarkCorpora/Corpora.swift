@@ -7,6 +7,7 @@ import XPCWire
 /// | name | what |
 /// | --- | --- |
 /// | `rpc` | a small RPC request: a dictionary of 10 keys (string, uuid, date, int64 ×2, uint64, double, array of 3 strings, bool, 16-byte data) |
+/// | `ping` | the transport's small request: a dictionary of 4 keys (2 short strings, int64, uint64) |
 /// | `blob` | one `data` value of 1 MiB (1,048,576 pseudo-random bytes) |
 /// | `ints` | an array of 10,000 int64 values of every canonical width (fixint to int 64, both signs) |
 /// | `deep` | 30 nested dictionaries, each `{depth, name, child}`; the innermost has no child |
@@ -34,6 +35,11 @@ public enum Corpora {
             flags: ["fast", "lossy", "progressive"],
             verbose: true,
             token: Data(random.nextBytes(16)))
+    }
+
+    /// The shape of the transport benchmarks' small request (`Exchange.small`).
+    public static func makePing() -> PingRequest {
+        PingRequest(op: "ping", id: 42, flags: 3, name: "transport")
     }
 
     public static func makeBlob() -> Data {

@@ -61,10 +61,11 @@ public struct Corpus: @unchecked Sendable {
     /// Checks that every contestant's output decodes to the input; throws a description if not.
     public let verify: () throws -> Void
 
-    /// All six corpora, in report order.
+    /// All corpora, in report order.
     public static func all() throws -> [Corpus] {
         [
             try make("rpc", "small RPC dictionary, 10 mixed keys", scalingFactor: 1, Corpora.makeRPC()),
+            try make("ping", "transport-sized dictionary, 4 keys", scalingFactor: 1, Corpora.makePing()),
             try make("blob", "1 MiB data blob", scalingFactor: 1, Corpora.makeBlob()),
             try make("ints", "array of 10,000 int64 of all widths", scalingFactor: 1, Corpora.makeInts()),
             try make("deep", "30 nested dictionaries", scalingFactor: 1, Corpora.makeDeep()),

@@ -1,6 +1,6 @@
 import Foundation
 
-// The typed (`Codable`) forms of the six corpora. XPCEncoder maps each of them onto exactly the
+// The typed (`Codable`) forms of the corpora. XPCEncoder maps each of them onto exactly the
 // `XPCMessage` that the corpus's message benchmarks use, so every contestant sees the same data.
 
 /// The small RPC corpus: one request with ten keys of mixed variants.
@@ -15,6 +15,14 @@ public struct RPCRequest: Codable, Equatable, Sendable {
     public var flags: [String]
     public var verbose: Bool
     public var token: Data
+}
+
+/// The ping corpus: the transport's typical small request, four keys.
+public struct PingRequest: Codable, Equatable, Sendable {
+    public var op: String
+    public var id: Int64
+    public var flags: UInt64
+    public var name: String
 }
 
 /// One level of the deep corpus: a dictionary holding the next level under `child`.
