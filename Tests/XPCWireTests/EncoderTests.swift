@@ -267,6 +267,24 @@ private func encodedBody(_ message: XPCMessage) throws -> [UInt8] {
     @Test func encodeBodyWritesNoEnvelope() throws {
         #expect(try XPCWireEncoder().encodeBody(["k": .fd(slot: 0)]) == hexBytes("81 a1 6b d5 03 00 00"))
     }
+
+    /// Small envelopes are written in stack memory and copied out, larger ones in place: every
+    /// size around the boundary gives exactly the expected bytes, through every entry point.
+    @Test func envelopesAroundTheStackWritingLimitAreExact() throws {
+        let encoder = XPCWireEncoder()
+        for length in 440...600 {
+            let payload = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+            let message: XPCMessage = ["d": .data(payload), "s": "x"]
+            let lengthHeader: [UInt8] = length <= 0xff ? [0xc4, UInt8(length)] : [0xc5, UInt8(length >> 8), UInt8(length & 0xff)]
+            let body: [UInt8] = [0x82, 0xa1, 0x64] + lengthHeader + payload + [0xa1, 0x73, 0xa1, 0x78]
+            let expected = canonicalEnvelopeHeader(bodyLength: UInt32(body.count)) + body
+            #expect(try encoder.encode(message) == expected)
+            #expect(try encoder.encode(message, attachments: []) == expected)
+            #expect(try encoder.encodeBody(message) == body)
+            let pieces = try encoder.encodeSegmented(message, attachments: [], detachingDataOf: Int.max)
+            #expect(pieces.bytes == expected && pieces.detached.isEmpty && pieces.count == expected.count)
+        }
+    }
 }
 
 @Suite struct EncoderErrorTests {

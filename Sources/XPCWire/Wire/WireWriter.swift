@@ -63,25 +63,16 @@ struct WireWriter: MessagePackWriting {
     }
 
     /// As ``bytes(capacity:_:)``, detaching data payloads of at least `detachThreshold` bytes.
+    @inline(__always)
     static func segments(
         capacity: Int, detachThreshold: Int, _ write: (inout WireWriter) -> Bool
     ) -> (bytes: [UInt8], detached: [(offset: Int, payload: [UInt8])])? {
         var capacity = max(capacity, 0)
         while true {
-            var needed = 0
-            var completed = false
-            var detached: [(offset: Int, payload: [UInt8])] = []
-            let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
-                var writer = WireWriter(buffer: UnsafeMutableRawBufferPointer(buffer))
-                writer.detachThreshold = detachThreshold
-                completed = write(&writer)
-                needed = writer.position
-                detached = writer.detached
-                initializedCount = min(writer.position, buffer.count)
-            }
-            guard completed else { return nil }
-            if needed <= capacity { return (bytes, detached) }
-            capacity = needed
+            let pass = written(capacity: capacity, detachThreshold: detachThreshold, write)
+            guard pass.completed else { return nil }
+            if pass.needed <= capacity { return (pass.bytes, pass.detached) }
+            capacity = pass.needed
         }
     }
 
@@ -90,21 +81,62 @@ struct WireWriter: MessagePackWriting {
     ///
     /// `write` must write the same bytes every time it is called: when it writes more than
     /// `capacity`, it is called again with exactly the room it needed.
+    ///
+    /// Always inlined, like ``segments(capacity:detachThreshold:_:)``: as a call, `write` becomes
+    /// a closure context that retains what it captures (the message, the slot table).
+    @inline(__always)
     static func bytes(capacity: Int, _ write: (inout WireWriter) -> Bool) -> [UInt8]? {
         var capacity = max(capacity, 0)
         while true {
-            var needed = 0
-            var completed = false
-            let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
-                var writer = WireWriter(buffer: UnsafeMutableRawBufferPointer(buffer))
+            let pass = written(capacity: capacity, detachThreshold: Int.max, write)
+            guard pass.completed else { return nil }
+            if pass.needed <= capacity { return pass.bytes }
+            capacity = pass.needed
+        }
+    }
+
+    /// Up to this many bytes are written into stack memory and then copied into their array.
+    static let stackCapacity = 512
+
+    /// One pass of `write` into `capacity` bytes: what fit, the detached payloads, whether `write`
+    /// completed, and how many bytes it needed.
+    ///
+    /// Small outputs are written on the stack and copied into an array of their size. The
+    /// standard library's uninitialized-array initializer is not specialized for the client: it
+    /// looks up the metadata of `_ContiguousArrayStorage<UInt8>` in the runtime's generic
+    /// metadata cache every time (about 350 instructions, more than encoding a small message
+    /// takes), while copying a collection into a new array allocates through specialized code
+    /// with cached metadata, and copying a few hundred bytes costs a few dozen instructions.
+    /// Larger outputs, where the copy would cost more than the lookup, are written in place.
+    @inline(__always)
+    private static func written(
+        capacity: Int, detachThreshold: Int, _ write: (inout WireWriter) -> Bool
+    ) -> (bytes: [UInt8], detached: [(offset: Int, payload: [UInt8])], completed: Bool, needed: Int) {
+        var needed = 0
+        var completed = false
+        var detached: [(offset: Int, payload: [UInt8])] = []
+        let bytes: [UInt8]
+        if capacity <= stackCapacity {
+            bytes = withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { buffer in
+                var writer = WireWriter(buffer: buffer)
+                writer.detachThreshold = detachThreshold
                 completed = write(&writer)
                 needed = writer.position
+                detached = writer.detached
+                guard completed, needed <= buffer.count else { return [] }
+                return [UInt8](UnsafeRawBufferPointer(rebasing: buffer[..<needed]))
+            }
+        } else {
+            bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
+                var writer = WireWriter(buffer: UnsafeMutableRawBufferPointer(buffer))
+                writer.detachThreshold = detachThreshold
+                completed = write(&writer)
+                needed = writer.position
+                detached = writer.detached
                 initializedCount = min(writer.position, buffer.count)
             }
-            guard completed else { return nil }
-            if needed <= capacity { return bytes }
-            capacity = needed
         }
+        return (bytes, detached, completed, needed)
     }
 
     @inline(__always)
