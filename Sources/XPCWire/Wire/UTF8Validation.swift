@@ -115,13 +115,13 @@ enum UTF8Validation {
 
     /// Non-zero exactly when some byte of `word` is zero (the classic SWAR test).
     @inline(__always)
-    private static func hasZeroByte(_ word: UInt64) -> Bool {
+    static func hasZeroByte(_ word: UInt64) -> Bool {
         (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
     }
 
     /// The same test on four bytes.
     @inline(__always)
-    private static func hasZeroByte(_ word: UInt32) -> Bool {
+    static func hasZeroByte(_ word: UInt32) -> Bool {
         (word &- 0x0101_0101) & ~word & 0x8080_8080 != 0
     }
 

@@ -171,6 +171,22 @@ struct WireWriter: MessagePackWriting {
         }
         position &+= bytes.count
     }
+
+    /// Most strings are keys and short values: a fixstr that fits is written with one bounds
+    /// check for header and bytes, and the U+0000 test runs on the words the copy loads.
+    @inline(__always)
+    mutating func append(string bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
+        if count < 32, count < buffer.count &- position, let source = bytes.baseAddress, let target = buffer.baseAddress {
+            let start = target + position
+            start.storeBytes(of: 0xa0 | UInt8(truncatingIfNeeded: count), as: UInt8.self)
+            position &+= 1 &+ count
+            return ShortCopy.copyBelow32(from: source, to: start + 1, count: count)
+        }
+        writeStringHeader(length: count)
+        append(stringBytes: bytes)
+        return !UTF8Validation.containsNUL(bytes)
+    }
 }
 
 /// Copies of a few bytes, such as keys and short strings, without calling `memcpy` (3–5% of
@@ -191,6 +207,44 @@ enum ShortCopy {
             destination.copyMemory(from: source, byteCount: count)
         }
     }
+
+    /// Copies `count` bytes, fewer than 32, and returns `true` when none of them is zero: as
+    /// two to four overlapping words, or for 1 to 3 bytes the first, middle and last, which
+    /// cover them. Nothing outside the `count` bytes is read or written.
+    @inline(__always)
+    static func copyBelow32(from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer, count: Int) -> Bool {
+        if count >= 8 {
+            let head = source.loadUnaligned(as: UInt64.self)
+            let tail = source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            destination.storeBytes(of: head, as: UInt64.self)
+            destination.storeBytes(of: tail, toByteOffset: count &- 8, as: UInt64.self)
+            var free = !UTF8Validation.hasZeroByte(head) && !UTF8Validation.hasZeroByte(tail)
+            if count > 16 {
+                // 17 to 31: the middle 16 bytes too, from offset 8 and ending 8 before the end.
+                let second = source.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                let third = source.loadUnaligned(fromByteOffset: count &- 16, as: UInt64.self)
+                destination.storeBytes(of: second, toByteOffset: 8, as: UInt64.self)
+                destination.storeBytes(of: third, toByteOffset: count &- 16, as: UInt64.self)
+                free = free && !UTF8Validation.hasZeroByte(second) && !UTF8Validation.hasZeroByte(third)
+            }
+            return free
+        }
+        if count >= 4 {
+            let head = source.loadUnaligned(as: UInt32.self)
+            let tail = source.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            destination.storeBytes(of: head, as: UInt32.self)
+            destination.storeBytes(of: tail, toByteOffset: count &- 4, as: UInt32.self)
+            return !UTF8Validation.hasZeroByte(head) && !UTF8Validation.hasZeroByte(tail)
+        }
+        guard count > 0 else { return true }
+        let first = source.load(as: UInt8.self)
+        let middle = source.load(fromByteOffset: count &>> 1, as: UInt8.self)
+        let last = source.load(fromByteOffset: count &- 1, as: UInt8.self)
+        destination.storeBytes(of: first, as: UInt8.self)
+        destination.storeBytes(of: middle, toByteOffset: count &>> 1, as: UInt8.self)
+        destination.storeBytes(of: last, toByteOffset: count &- 1, as: UInt8.self)
+        return first != 0 && middle != 0 && last != 0
+    }
 }
 
 /// Something canonical MessagePack can be written into: the sized ``WireWriter`` of
@@ -204,6 +258,8 @@ protocol MessagePackWriting {
     /// A string's UTF-8 bytes: most are a key or a short value, which a writer may copy without
     /// calling `memcpy`.
     mutating func append(stringBytes bytes: UnsafeRawBufferPointer)
+    /// A string's header and UTF-8 bytes; `false` when they hold a zero byte (written anyway).
+    mutating func append(string bytes: UnsafeRawBufferPointer) -> Bool
 }
 
 extension MessagePackWriting {
@@ -215,6 +271,12 @@ extension MessagePackWriting {
         bytes.withUnsafeBytes { append(contentsOf: $0) }
     }
 
+    mutating func append(string bytes: UnsafeRawBufferPointer) -> Bool {
+        writeStringHeader(length: bytes.count)
+        append(stringBytes: bytes)
+        return !UTF8Validation.containsNUL(bytes)
+    }
+
     /// A string: its header in the shortest form, then its UTF-8 bytes in one copy.
     ///
     /// Returns `false` when the string holds U+0000, which no XPCWire string may (SPEC §2.3); the
@@ -223,10 +285,7 @@ extension MessagePackWriting {
     mutating func write(string: String) -> Bool {
         let utf8 = string.utf8
         let written: Bool? = utf8.withContiguousStorageIfAvailable { buffer in
-            let bytes = UnsafeRawBufferPointer(buffer)
-            writeStringHeader(length: bytes.count)
-            append(stringBytes: bytes)
-            return !UTF8Validation.containsNUL(bytes)
+            append(string: UnsafeRawBufferPointer(buffer))
         }
         if let written { return written }
         writeStringHeader(length: utf8.count)
@@ -447,6 +506,24 @@ final class GrowingWireBuffer: MessagePackWriting {
         reserve(bytes.count)
         ShortCopy.copy(from: source, to: storage + count, count: bytes.count)
         count += bytes.count
+    }
+
+    /// As ``WireWriter/append(string:)``: a fixstr in one reservation, its U+0000 test on the
+    /// words the copy loads.
+    @inline(__always)
+    func append(string bytes: UnsafeRawBufferPointer) -> Bool {
+        let length = bytes.count
+        if length < 32, let source = bytes.baseAddress {
+            reserve(1 + length)
+            storage.storeBytes(of: 0xa0 | UInt8(truncatingIfNeeded: length), toByteOffset: count, as: UInt8.self)
+            let free = ShortCopy.copyBelow32(from: source, to: storage + count + 1, count: length)
+            count += 1 + length
+            return free
+        }
+        var buffer = self  // the same object: the protocol's `mutating` helpers need a variable
+        buffer.writeStringHeader(length: length)
+        append(stringBytes: bytes)
+        return !UTF8Validation.containsNUL(bytes)
     }
 
     /// Overwrites the byte at `offset`, which must have been written.
