@@ -146,7 +146,9 @@ public struct XPCWireDecoder: Sendable {
             throw .limitExceeded(.messageSize, value: declaredSize, limit: limits.maximumMessageSize, offset: 10)
         }
         var slots: [XPCSlotKind] = []
-        slots.reserveCapacity(slotCount)
+        // Not for no slots, the common case: reserving room in an empty array still goes through
+        // the array's reallocation path.
+        if slotCount > 0 { slots.reserveCapacity(slotCount) }
         let slotTableOffset = reader.position
         for index in 0..<slotCount {
             let byte = try reader.readByte(forItemAt: slotTableOffset + index)

@@ -287,6 +287,9 @@ struct BodyEncoder {
     /// The slot table: every slot up to the highest referenced, each referenced.
     func slotTable() throws(XPCWireEncodingError) -> [XPCSlotKind] {
         guard slots.count <= Int(UInt16.max) else { throw .tooManySlots(count: slots.count) }
+        // Most messages have no slots: reserving room in an empty array still goes through the
+        // array's reallocation path.
+        if slots.isEmpty { return [] }
         var table: [XPCSlotKind] = []
         table.reserveCapacity(slots.count)
         for (index, kind) in slots.enumerated() {
