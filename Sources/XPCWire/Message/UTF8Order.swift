@@ -17,7 +17,10 @@ enum UTF8Order {
     }
 
     /// Compares two byte spans as unsigned bytes; a proper prefix sorts first.
-    @inlinable
+    ///
+    /// Always inlined: the decoder compares every key with the one before it, and most keys are
+    /// a few bytes, which cost less to compare than to call a function for.
+    @inlinable @inline(__always)
     static func compare(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Int {
         let common = min(lhs.count, rhs.count)
         if common > 0, let left = lhs.baseAddress, let right = rhs.baseAddress {
@@ -68,6 +71,13 @@ enum UTF8Order {
             let b = UInt64(bigEndian: rhs.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             if a != b { return a < b ? -1 : 1 }
             index &+= 8
+        }
+        // Then four at a time, which leaves at most three single bytes.
+        if count &- index >= 4 {
+            let a = UInt32(bigEndian: lhs.loadUnaligned(fromByteOffset: index, as: UInt32.self))
+            let b = UInt32(bigEndian: rhs.loadUnaligned(fromByteOffset: index, as: UInt32.self))
+            if a != b { return a < b ? -1 : 1 }
+            index &+= 4
         }
         while index < count {
             let a = lhs.load(fromByteOffset: index, as: UInt8.self)

@@ -44,7 +44,12 @@ enum UTF8Validation {
         // through an unspecialized generic path.
         return String(unsafeUninitializedCapacity: span.count) { target in
             guard let source = span.baseAddress, let base = target.baseAddress else { return 0 }
-            UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: span.count)
+            // Keys and short values are most strings: their bytes move as words, not via memcpy.
+            if span.count < 32 {
+                _ = ShortCopy.copyBelow32(from: source, to: UnsafeMutableRawPointer(base), count: span.count)
+            } else {
+                UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: span.count)
+            }
             return span.count
         }
     }

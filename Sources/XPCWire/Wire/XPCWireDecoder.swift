@@ -71,12 +71,16 @@ public struct XPCWireDecoder: Sendable {
     /// fd and endpoint values come back as slot indices; ``decode(_:attachments:)`` also checks
     /// the attachments that arrived with the bytes.
     public func decode(_ bytes: UnsafeRawBufferPointer) throws(XPCWireDecodingError) -> XPCMessage {
-        try decodeEnvelope(bytes).message
+        // The body alone: an `XPCEnvelope` made and taken apart again would copy the message.
+        try parseEnvelope(bytes, into: TreeAssembler()).body
     }
 
     /// Decodes an envelope and returns its message.
     public func decode(_ bytes: [UInt8]) throws(XPCWireDecodingError) -> XPCMessage {
-        try decodeEnvelope(bytes).message
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(XPCWireDecodingError) in try decode(buffer) }
+        }
+        return try result.get()
     }
 
     /// Decodes an envelope and checks that `attachments` match its slot table in count and kinds.
@@ -99,8 +103,7 @@ public struct XPCWireDecoder: Sendable {
 
     /// Decodes an envelope with its header fields, reading the bytes in place.
     public func decodeEnvelope(_ bytes: UnsafeRawBufferPointer) throws(XPCWireDecodingError) -> XPCEnvelope {
-        let parsed = try parseEnvelope(bytes, into: TreeAssembler())
-        return XPCEnvelope(version: parsed.version, flags: parsed.flags, slots: parsed.slots, message: parsed.body)
+        try parseEnvelope(bytes, into: TreeAssembler()).envelope()
     }
 
     /// An envelope's header fields and its body as `assembler` builds it.
@@ -221,5 +224,12 @@ public struct XPCWireDecoder: Sendable {
             guard reader.bytes[index] == expected else { throw .badMagic(offset: 0) }
         }
         reader.position = WireFormat.magic.count
+    }
+}
+
+extension XPCWireDecoder.ParsedEnvelope where Assembler == TreeAssembler {
+    /// The envelope, its fields moved rather than copied out of this value.
+    consuming func envelope() -> XPCEnvelope {
+        XPCEnvelope(version: version, flags: flags, slots: slots, message: body)
     }
 }
