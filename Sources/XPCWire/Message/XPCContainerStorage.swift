@@ -60,9 +60,16 @@ extension XPCDictionary.Element: XPCContainerElement {
     @inlinable
     var containedMessage: XPCMessage { value }
 
+    /// One entry at a time, moved out and dropped: the compiler then releases its key and value
+    /// inline, where `deinitialize(count:)` calls the runtime's generic array destroy, which
+    /// goes through the entry type's value witnesses for each entry.
     @inlinable
     static func deinitialize(_ start: UnsafeMutablePointer<XPCDictionary.Element>, count: Int) {
-        start.deinitialize(count: count)
+        var index = 0
+        while index < count {
+            _ = (start + index).move()
+            index &+= 1
+        }
     }
 }
 
