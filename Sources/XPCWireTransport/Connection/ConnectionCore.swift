@@ -218,28 +218,40 @@ final class ConnectionCore: Sendable {
     /// `answering`, the frame is that request's reply, sent only if none was sent before (the
     /// claim and the queueing under one lock).
     @discardableResult
-    func enqueue(_ frame: OutgoingFrame, answering request: ReplyContext? = nil) throws(XPCTransportError) -> UInt64 {
-        let result = state.withLock { state -> Result<(id: UInt64, route: Route), XPCTransportError> in
+    func enqueue(_ frame: consuming OutgoingFrame, answering request: ReplyContext? = nil) throws(XPCTransportError) -> UInt64 {
+        let admission = state.withLock { state -> Admission in
             // A second reply is the caller's mistake, whatever became of the connection.
             if let request {
-                if request.replied { return .failure(.alreadyReplied) }
+                if request.replied { return .refused(.alreadyReplied) }
                 request.replied = true
             }
-            if case .ended(let error) = state.phase { return .failure(error) }
-            return .success(state.admit(frame))
+            if case .ended(let error) = state.phase { return .refused(error) }
+            let (id, route) = state.admit(frame)
+            return .admitted(id: id, route: route)
         }
-        switch result {
-        case .success(let (id, route)):
+        switch admission {
+        case .admitted(let id, let route):
             dispatch(frame, id: id, route: route)
             return id
-        case .failure(let error):
+        case .refused(let error):
             frame.closeDescriptors()
             throw error
         }
     }
 
+    /// Whether a frame was let in (``State/admit(_:)``), and with which id and route. Its own
+    /// enum rather than a `Result` of a tuple: tuples are destroyed through the runtime's
+    /// generic tuple witnesses, twice per frame sent.
+    enum Admission {
+        case admitted(id: UInt64, route: Route)
+        case refused(XPCTransportError)
+    }
+
     /// Carries out an admitted frame's route.
-    private func dispatch(_ frame: OutgoingFrame, id: UInt64, route: Route) {
+    ///
+    /// Frames are passed `consuming` down to the write: a copy of a frame (three arrays) goes
+    /// through outlined copy functions that look up each array's metadata.
+    private func dispatch(_ frame: consuming OutgoingFrame, id: UInt64, route: Route) {
         switch route {
         case .direct(let socket): writeDirectly(frame, id: id, on: socket)
         case .queued(let wakeWriter): if wakeWriter { state.broadcast() }
@@ -251,7 +263,7 @@ final class ConnectionCore: Sendable {
     /// was queued behind it, each with a non-blocking `sendmsg`; whatever the socket cannot take
     /// yet goes back to the head of the queue for the writer thread, which may block. Never
     /// blocks, so it may run on Swift concurrency's threads.
-    private func writeDirectly(_ frame: OutgoingFrame, id: UInt64, on socket: DescriptorHandle) {
+    private func writeDirectly(_ frame: consuming OutgoingFrame, id: UInt64, on socket: DescriptorHandle) {
         var frame = frame
         var id = id
         while true {
@@ -309,24 +321,30 @@ final class ConnectionCore: Sendable {
 
     /// Sends a request frame and waits for the reply frame.
     @inline(__always)
-    nonisolated(nonsending) func request(_ frame: OutgoingFrame) async -> Result<XPCReceivedMessage, XPCTransportError> {
+    nonisolated(nonsending) func request(_ frame: consuming OutgoingFrame) async -> Result<XPCReceivedMessage, XPCTransportError> {
         let token = RequestToken()
+        // Moved, not copied, into the closure that sends it.
+        var unsent = Optional(frame)
         return await withTaskCancellationHandler {
             // Resumed exactly once: by whoever removes it from `pending` under the lock (the
             // connection's thread, `end`, or the cancellation handler), or here when never added.
             await withUnsafeContinuation { (continuation: ReplyWaiter) in
-                let outcome = state.withLock { state -> Result<(id: UInt64, route: Route), XPCTransportError> in
-                    if case .ended(let error) = state.phase { return .failure(error) }
-                    if token.cancelled { return .failure(.cancelled) }
-                    let admitted = state.admit(frame)
-                    token.id = admitted.id
-                    state.pending.insert(continuation, for: admitted.id)
-                    return .success(admitted)
+                guard let frame = unsent.take() else {
+                    continuation.resume(returning: .failure(.cancelled))
+                    return
                 }
-                switch outcome {
-                case .success(let (id, route)):
+                let admission = state.withLock { state -> Admission in
+                    if case .ended(let error) = state.phase { return .refused(error) }
+                    if token.cancelled { return .refused(.cancelled) }
+                    let (id, route) = state.admit(frame)
+                    token.id = id
+                    state.pending.insert(continuation, for: id)
+                    return .admitted(id: id, route: route)
+                }
+                switch admission {
+                case .admitted(let id, let route):
                     dispatch(frame, id: id, route: route)
-                case .failure(let error):
+                case .refused(let error):
                     frame.closeDescriptors()
                     continuation.resume(returning: .failure(error))
                 }

@@ -211,10 +211,13 @@ private final class ServingContext: Sendable {
     nonisolated(nonsending) func work() async {
         let events = connection.core.events
         while true {
-            let taken = await events.nextShared()
+            guard let taken = await events.nextShared() else {
+                spawner.finish()
+                return
+            }
             // The last waiting worker took this message: start another for the next one (the
             // queue knows who waits, so a message costs no lock of ours).
-            if let taken, !taken.othersWaiting {
+            if !taken.othersWaiting {
                 let spawn = workers.withLock { total -> Bool in
                     guard total < maximumWorkers else { return false }
                     total += 1
@@ -222,12 +225,12 @@ private final class ServingContext: Sendable {
                 }
                 if spawn { spawner.yield() }
             }
-            guard let taken else {
-                spawner.finish()
-                return
-            }
             let ordinal = taken.ordinal
-            switch taken.element {
+            let event = taken.element
+            // Ends here, not after the handler: kept across the `await`, it would be destroyed
+            // afterwards through its generic type's value witnesses.
+            _ = consume taken
+            switch event {
             case .message(let received):
                 await handle(received)
             case .rejected(let rejection):
