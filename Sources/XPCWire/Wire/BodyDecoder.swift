@@ -29,7 +29,7 @@ protocol BodyAssembler {
     mutating func appendElement(_ value: consuming Value, to container: inout Container)
     /// The finished container. When a map's keys came out of order (`keysSorted` false), the
     /// assembler must report a repeated key as the parser would: `duplicateKey` at `offset`.
-    mutating func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> Value
+    mutating func close(_ container: consuming Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> Value
     /// A value that holds no memory: null, bool, integers, double, uuid, date, fd, endpoint.
     mutating func scalar(_ message: XPCMessage, at offset: Int) -> Value
     /// A string: checked UTF-8 `bytes` starting at `start`, its format byte at `offset`;
@@ -44,14 +44,21 @@ protocol BodyAssembler {
 /// Each container is built directly in the storage its ``XPCArray`` or ``XPCDictionary`` keeps
 /// (one allocation), which the decoder alone refers to until the container is closed.
 struct TreeAssembler: BodyAssembler {
+    /// Holds nothing that must be released but the storage it fills: the decoder's frames are
+    /// then destroyed by specialized code, and closing a container moves its storage out.
     struct Container {
-        /// An array's elements, or a map's entries; the other one is the shared empty storage.
-        /// The storage records the nesting height so far (see `XPCMessage.nestingHeight`), so
-        /// that shallow values are released without the iterative teardown.
-        var elements: XPCArrayStorage
-        var entries: XPCDictionaryStorage
-        /// The key read for the entry whose value comes next.
-        var pendingKey: String?
+        /// An array's elements; `nil` for a map. (Not the shared empty storage: fetching that
+        /// costs a `swift_once` and a retain and release per container.) The storage records
+        /// the nesting height so far (see `XPCMessage.nestingHeight`), so that shallow values
+        /// are released without the iterative teardown.
+        var elements: XPCArrayStorage?
+        /// A map's entries; `nil` for an array.
+        var entries: XPCDictionaryStorage?
+        /// The bytes of the key read for the entry whose value comes next, in the input (valid
+        /// for the whole parse): its `String` is made with the entry, so that no string is held,
+        /// and released by every assignment, in the meantime.
+        var pendingKey: UnsafeRawBufferPointer?
+        var pendingKeyIsASCII = false
         /// The declared count: no container ever grows past it.
         let declaredCount: Int
     }
@@ -61,9 +68,9 @@ struct TreeAssembler: BodyAssembler {
         // Beyond the reservation budget (SPEC §6.3), a container starts small and grows as it fills.
         let capacity = reserve ? count : min(count, 16)
         if isMap {
-            return Container(elements: .emptyArray, entries: .make(capacity: capacity), declaredCount: count)
+            return Container(elements: nil, entries: .make(capacity: capacity), declaredCount: count)
         }
-        return Container(elements: .make(capacity: capacity), entries: .emptyDictionary, declaredCount: count)
+        return Container(elements: .make(capacity: capacity), entries: nil, declaredCount: count)
     }
 
     @inline(__always)
@@ -73,12 +80,14 @@ struct TreeAssembler: BodyAssembler {
 
     @inline(__always)
     func key(_ bytes: UnsafeRawBufferPointer, start: Int, isASCII: Bool, into container: inout Container) {
-        container.pendingKey = UTF8Validation.string(fromValidated: bytes, isASCII: isASCII)
+        container.pendingKey = bytes
+        container.pendingKeyIsASCII = isASCII
     }
 
     @inline(__always)
     func append(_ value: consuming XPCMessage, to container: inout Container) {
-        if let key = container.pendingKey.take() {
+        if let keyBytes = container.pendingKey.take() {
+            let key = UTF8Validation.string(fromValidated: keyBytes, isASCII: container.pendingKeyIsASCII)
             Self.append(XPCDictionary.Element(key: key, value: value), to: &container.entries, declaredCount: container.declaredCount)
         } else {
             Self.append(value, to: &container.elements, declaredCount: container.declaredCount)
@@ -92,10 +101,14 @@ struct TreeAssembler: BodyAssembler {
 
     /// Adds `element` to storage only the decoder refers to, growing it (never past the declared
     /// count) when it is full.
+    /// (`slot` is `nil` only if the parser delivered an element of the kind the container does
+    /// not hold, which it never does; the element is then dropped.)
     @inline(__always)
     private static func append<Element>(
-        _ element: consuming Element, to storage: inout XPCContainerStorage<Element>, declaredCount: Int
+        _ element: consuming Element, to slot: inout XPCContainerStorage<Element>?, declaredCount: Int
     ) {
+        // Moved out and back rather than bound with `if let`, which would retain and release it.
+        guard var storage = slot.take() else { return }
         let header = storage.headerPointer
         if header.pointee.count == header.pointee.capacity {
             // At least one more: the parser never delivers more than the declared count, but the
@@ -105,15 +118,18 @@ struct TreeAssembler: BodyAssembler {
         }
         storage.include(element)
         storage.appendAssumingCapacity(element)
+        slot = consume storage
     }
 
     /// Builds the dictionary of a completed map, sorting it when the input was not in canonical order.
-    func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> XPCMessage {
+    func close(_ container: consuming Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) -> XPCMessage {
         guard isMap else {
-            return .array(XPCArray(storage: container.elements))
+            guard let elements = container.elements.take() else { return .array(XPCArray()) }
+            return .array(XPCArray(storage: elements))
         }
+        guard let entries = container.entries.take() else { return .dictionary(XPCDictionary()) }
         if !keysSorted {
-            let duplicate: String? = container.entries.withUnsafeMutableBufferPointer { buffer in
+            let duplicate: String? = entries.withUnsafeMutableBufferPointer { buffer in
                 var entries = buffer  // the same memory: sorted in place
                 entries.sort { UTF8Order.compare($0.key, $1.key) < 0 }
                 var index = 1
@@ -125,7 +141,7 @@ struct TreeAssembler: BodyAssembler {
             }
             if let duplicate { throw .duplicateKey(duplicate, offset: offset) }
         }
-        return .dictionary(XPCDictionary(storage: container.entries))
+        return .dictionary(XPCDictionary(storage: entries))
     }
 
     @inline(__always)
@@ -142,30 +158,27 @@ struct TreeAssembler: BodyAssembler {
     }
 }
 
-/// Decodes one MessagePack value under the XPCWire profile into an ``XPCMessage`` (SPEC §4).
-typealias BodyDecoder = BodyParser<TreeAssembler>
-
-extension BodyParser where Assembler == TreeAssembler {
-    init(reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int?) {
-        self.init(reader: reader, options: options, slots: slots, slotTableOffset: slotTableOffset, assembler: TreeAssembler())
-    }
-}
-
 /// Reads one MessagePack value under the XPCWire profile (SPEC §4), iteratively, checking
 /// everything, and hands what it reads to an ``BodyAssembler``.
 ///
 /// Containers in progress live on an explicit stack, so nesting depth is bounded by
 /// ``XPCWireLimits/maximumDepth`` and heap memory, never by the call stack.
+///
+/// A parser holds nothing that must be released but its assembler (nothing at all with a
+/// ``TreeAssembler``): its slot table and slot marks are borrowed from ``parseWholeBody(_:options:slots:slotTableOffset:assembler:)``.
+/// (`BodyParser<TreeAssembler>` is a generic type, which the compiler destroys through its
+/// runtime-instantiated value witnesses, field by field with metadata look-ups: about 200
+/// instructions per decode that a parser with nothing to destroy does not spend.)
 struct BodyParser<Assembler: BodyAssembler> {
     var reader: WireReader
     let limits: XPCWireLimits
     let canonical: Bool
-    /// The envelope's slot table.
-    let slots: [XPCSlotKind]
+    /// The envelope's slot table; valid for the parse.
+    private(set) var slots: UnsafeBufferPointer<XPCSlotKind>
     /// Offset of the slot table in the input, for `unreferencedSlot` errors; `nil` for a bare body.
     let slotTableOffset: Int?
-    /// Which slots the body has referred to so far.
-    var slotReferenced: [Bool]
+    /// Which slots the body has referred to so far, as many as `slots`; valid for the parse.
+    private(set) var slotReferenced: UnsafeMutableBufferPointer<Bool>
     /// Values decoded so far, containers included.
     var elementCount = 0
     var assembler: Assembler
@@ -176,25 +189,52 @@ struct BodyParser<Assembler: BodyAssembler> {
     /// (SPEC §6.3). Past the budget, containers simply grow as they fill.
     private var reservationBudget: Int
 
-    init(reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int?, assembler: Assembler) {
+    /// A parser without slots; ``parseWholeBody(_:options:slots:slotTableOffset:assembler:)``
+    /// lends it the slot table for the parse.
+    private init(reader: WireReader, options: XPCWireDecodingOptions, slotTableOffset: Int?, assembler: Assembler) {
         self.reader = reader
         self.limits = options.limits
         self.canonical = options.requiresCanonicalEncoding
-        self.slots = slots
+        self.slots = UnsafeBufferPointer(start: nil, count: 0)
         self.slotTableOffset = slotTableOffset
-        self.slotReferenced = Array(repeating: false, count: slots.count)
+        self.slotReferenced = UnsafeMutableBufferPointer(start: nil, count: 0)
         self.assembler = assembler
         self.reservationBudget = reader.end - reader.position
     }
 
+    /// Decodes exactly one value from `reader`'s span into `assembler`, then checks that it
+    /// used the whole span and every slot; returns the value and the assembler.
+    @inline(__always)
+    static func parseWholeBody(
+        _ reader: WireReader, options: XPCWireDecodingOptions, slots: [XPCSlotKind], slotTableOffset: Int?,
+        assembler: Assembler
+    ) throws(XPCWireDecodingError) -> (value: Assembler.Value, assembler: Assembler) {
+        var parser = BodyParser(reader: reader, options: options, slotTableOffset: slotTableOffset, assembler: assembler)
+        let value = try slots.withUnsafeBufferPointer { slotKinds throws(XPCWireDecodingError) in
+            // On the stack unless the slot table is large; no slots, no memory.
+            try withUnsafeTemporaryAllocation(of: Bool.self, capacity: slotKinds.count) { referenced throws(XPCWireDecodingError) in
+                referenced.initialize(repeating: false)
+                // Both only for this parse: the parser reads neither after it.
+                parser.slots = slotKinds
+                parser.slotReferenced = referenced
+                return try parser.decodeWholeBody()
+            }
+        }
+        return (value, parser.assembler)
+    }
+
     /// A container being filled.
+    ///
+    /// Plain values only: the container it fills is kept beside it (``Suspended``), so that a
+    /// frame needs no destroying. (`BodyParser<TreeAssembler>.Frame` is a generic type: the
+    /// compiler destroys a value of it through its runtime-instantiated value witnesses, which
+    /// look up `Assembler.Container` as an associated type on every call.)
     private struct Frame {
         /// Offset of the container's format byte.
         let offset: Int
         let isMap: Bool
         /// Elements (or entries) still to read.
         var remaining: Int
-        var container: Assembler.Container
         /// A map's key was read and its value comes next.
         var awaitingValue = false
         /// The previous key's bytes in the input, for the order and duplicate checks.
@@ -205,6 +245,12 @@ struct BodyParser<Assembler: BodyAssembler> {
         /// Arrays: `false` once a run of numbers stopped at something else, whose elements are
         /// then read one at a time.
         var numbersMayFollow = true
+    }
+
+    /// A container with its frame, on the stack while a container nested in it is read.
+    private struct Suspended {
+        var frame: Frame
+        var container: Assembler.Container
     }
 
     /// What a format byte introduced.
@@ -227,11 +273,13 @@ struct BodyParser<Assembler: BodyAssembler> {
 
     /// Decodes one value (with everything nested in it) at the reader's position.
     mutating func decodeValue() throws(XPCWireDecodingError) -> Assembler.Value {
-        // The innermost open container is a local (`current`), changed in place for every value;
-        // only the containers around it are on `stack`, pushed and popped once per container.
-        // (A frame copied off the stack and back would retain and release its arrays per value.)
+        // The innermost open container is a pair of locals (`current`, `container`), changed in
+        // place for every value; only the containers around it are on `stack`, pushed and popped
+        // once per container. (A frame copied off the stack and back would retain and release
+        // its arrays per value.)
         let rootOffset = reader.position
         var current: Frame
+        var container: Assembler.Container
         switch try readItem() {
         case .value(let value):
             return value
@@ -240,13 +288,14 @@ struct BodyParser<Assembler: BodyAssembler> {
                 return assembler.emptyContainer(isMap: isMap, at: rootOffset)
             }
             current = frame
+            container = openContainer(frame)
         }
-        var stack: [Frame] = []
+        var stack: [Suspended] = []
         while true {
             if current.isMap {
-                if !current.awaitingValue { try readKey(into: &current) }
+                if !current.awaitingValue { try readKey(into: &current, container: &container) }
             } else if current.numbersMayFollow, current.remaining > 1 {
-                current.numbersMayFollow = try readNumberRun(into: &current)
+                current.numbersMayFollow = try readNumberRun(into: &current, container: &container)
             }
             let itemOffset = reader.position
             var value: Assembler.Value
@@ -260,20 +309,24 @@ struct BodyParser<Assembler: BodyAssembler> {
                 }
                 // Room for a few levels at once, rather than growing 1, 2, 4, 8… as nesting deepens.
                 if stack.capacity == 0 { stack.reserveCapacity(min(limits.maximumDepth, 8)) }
-                stack.append(consume current)
+                stack.append(Suspended(frame: current, container: consume container))
                 current = frame
+                container = openContainer(frame)
                 continue
             }
             // Deliver `value` to its container, closing every container it completes.
             while true {
-                assembler.append(consume value, to: &current.container)
+                assembler.append(consume value, to: &container)
                 current.awaitingValue = false
                 current.remaining &-= 1
                 if current.remaining > 0 { break }
+                // Moved into `close`: the finished container's storage passes to its value
+                // without a retain here and a release when `container` is overwritten.
                 value = try assembler.close(
-                    current.container, isMap: current.isMap, keysSorted: current.keysSorted, at: current.offset)
+                    consume container, isMap: current.isMap, keysSorted: current.keysSorted, at: current.offset)
                 guard let parent = stack.popLast() else { return value }
-                current = parent
+                current = parent.frame
+                container = parent.container
             }
         }
     }
@@ -286,7 +339,9 @@ struct BodyParser<Assembler: BodyAssembler> {
     /// only the per-value dispatch and the map-entry bookkeeping are left out, which takes about
     /// 40% off decoding an array of numbers.
     @inline(never)
-    private mutating func readNumberRun(into frame: inout Frame) throws(XPCWireDecodingError) -> Bool {
+    private mutating func readNumberRun(
+        into frame: inout Frame, container: inout Assembler.Container
+    ) throws(XPCWireDecodingError) -> Bool {
         while frame.remaining > 1, reader.position < reader.end {
             let offset = reader.position
             let byte = reader.bytes[offset]
@@ -306,7 +361,7 @@ struct BodyParser<Assembler: BodyAssembler> {
             case WireFormat.int64: value = .int64(try readSigned(Int64.self, format: byte, at: offset))
             default: value = .int64(Int64(Int8(bitPattern: byte)))  // a positive or negative fixint
             }
-            assembler.appendElement(assembler.scalar(value, at: offset), to: &frame.container)
+            assembler.appendElement(assembler.scalar(value, at: offset), to: &container)
             frame.remaining &-= 1
         }
         return true
@@ -320,10 +375,17 @@ struct BodyParser<Assembler: BodyAssembler> {
             throw .depthLimitExceeded(limit: limits.maximumDepth, offset: offset)
         }
         if count == 0 { return nil }
+        return Frame(offset: offset, isMap: isMap, remaining: count)
+    }
+
+    /// The container that `frame` (just opened) fills, with room for its declared count when
+    /// the reservation budget allows.
+    @inline(__always)
+    private mutating func openContainer(_ frame: Frame) -> Assembler.Container {
+        let count = frame.remaining
         let reserve = count <= reservationBudget
         if reserve { reservationBudget &-= count }
-        let container = assembler.openContainer(isMap: isMap, count: count, at: offset, reserve: reserve)
-        return Frame(offset: offset, isMap: isMap, remaining: count, container: container)
+        return assembler.openContainer(isMap: frame.isMap, count: count, at: frame.offset, reserve: reserve)
     }
 
     /// Counts one decoded value against the element limit.
@@ -336,7 +398,7 @@ struct BodyParser<Assembler: BodyAssembler> {
     }
 
     /// Reads a map key (a string) into `frame`, checking order and duplicates against the previous key.
-    private mutating func readKey(into frame: inout Frame) throws(XPCWireDecodingError) {
+    private mutating func readKey(into frame: inout Frame, container: inout Assembler.Container) throws(XPCWireDecodingError) {
         let keyOffset = reader.position
         let byte = try reader.readByte(forItemAt: keyOffset)
         let length: Int
@@ -363,7 +425,7 @@ struct BodyParser<Assembler: BodyAssembler> {
         frame.previousKeyStart = start
         frame.previousKeyLength = length
         frame.awaitingValue = true
-        assembler.key(span, start: start, isASCII: isASCII, into: &frame.container)
+        assembler.key(span, start: start, isASCII: isASCII, into: &container)
     }
 
     /// Reads one format byte and what it introduces: a scalar, or a container header.

@@ -69,7 +69,7 @@ struct TapeAssembler: BodyAssembler {
     @inline(__always)
     func appendElement(_ value: consuming Void, to container: inout Container) {}
 
-    mutating func close(_ container: Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) {
+    mutating func close(_ container: consuming Container, isMap: Bool, keysSorted: Bool, at offset: Int) throws(XPCWireDecodingError) {
         nodes[container.index].end = nodes.count
         nodes[container.index].isSorted = keysSorted
         if isMap, !keysSorted { try checkForRepeatedKeys(inMapAt: container.index, offset: offset) }

@@ -164,13 +164,12 @@ public struct XPCWireDecoder: Sendable {
         try reader.require(bodyLength, forItemAt: bodyStart)
         if bytes.count > declaredSize { throw .trailingBytes(offset: declaredSize) }
         guard bodyLength > 0 else { throw .truncated(offset: bodyStart) }
-        var body = BodyParser(
-            reader: WireReader(bytes: bytes, position: bodyStart, end: declaredSize),
+        let (value, assembler) = try BodyParser.parseWholeBody(
+            WireReader(bytes: bytes, position: bodyStart, end: declaredSize),
             options: options, slots: slots, slotTableOffset: slotTableOffset, assembler: assembler)
-        let value = try body.decodeWholeBody()
         return ParsedEnvelope(
             version: XPCWireVersion(major: major, minor: minor), flags: flags, slots: slots, body: value,
-            assembler: body.assembler)
+            assembler: assembler)
     }
 
     /// The total length an envelope declares in its header (14 + slot count + body length, SPEC
@@ -211,10 +210,9 @@ public struct XPCWireDecoder: Sendable {
         guard slots.count <= options.limits.maximumSlotCount else {
             throw .limitExceeded(.slotCount, value: slots.count, limit: options.limits.maximumSlotCount, offset: 0)
         }
-        var body = BodyDecoder(
-            reader: WireReader(bytes: bytes, position: 0, end: bytes.count),
-            options: options, slots: slots, slotTableOffset: nil)
-        return try body.decodeWholeBody()
+        return try BodyParser.parseWholeBody(
+            WireReader(bytes: bytes, position: 0, end: bytes.count),
+            options: options, slots: slots, slotTableOffset: nil, assembler: TreeAssembler()).value
     }
 
     /// Checks the magic, reporting a mismatch even when the input is shorter than four bytes.
