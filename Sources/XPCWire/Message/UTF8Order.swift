@@ -62,7 +62,10 @@ enum UTF8Order {
     }
 
     /// Plain byte comparison; the standard library has no `memcmp` without Foundation or libc.
-    @inlinable
+    ///
+    /// Always inlined, like the byte-span `compare`: a call costs the decoder
+    /// about as much again as comparing two short keys, in saved and restored registers.
+    @inlinable @inline(__always)
     static func memcmpBytes(_ lhs: UnsafeRawPointer, _ rhs: UnsafeRawPointer, _ count: Int) -> Int {
         var index = 0
         // Eight bytes at a time: big-endian words order like their bytes.

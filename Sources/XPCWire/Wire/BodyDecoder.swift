@@ -400,19 +400,21 @@ struct BodyParser<Assembler: BodyAssembler> {
     /// Reads a map key (a string) into `frame`, checking order and duplicates against the previous key.
     private mutating func readKey(into frame: inout Frame, container: inout Assembler.Container) throws(XPCWireDecodingError) {
         let keyOffset = reader.position
-        let byte = try reader.readByte(forItemAt: keyOffset)
-        let length: Int
-        switch byte {
-        case 0xa0...0xbf: length = Int(byte & 0x1f)
-        case WireFormat.str8, WireFormat.str16, WireFormat.str32:
-            length = try readLength(format: byte, at: keyOffset)
-        default:
-            throw .nonStringKey(formatByte: byte, offset: keyOffset)
+        let span: UnsafeRawBufferPointer
+        let isASCII: Bool
+        if let short = shortASCIIString(at: keyOffset) {
+            span = short
+            isASCII = true
+            reader.position = keyOffset &+ 1 &+ short.count
+        } else {
+            (span, isASCII) = try readKeySlowly(at: keyOffset)
         }
-        let (span, start, isASCII) = try readString(length: length, at: keyOffset)
-        if frame.previousKeyLength >= 0 {
-            let previous = UnsafeRawBufferPointer(
-                rebasing: reader.bytes[frame.previousKeyStart..<(frame.previousKeyStart + frame.previousKeyLength)])
+        // Both paths leave the reader just past the key's bytes.
+        let start = reader.position &- span.count
+        let length = span.count
+        if frame.previousKeyLength >= 0, let base = reader.bytes.baseAddress {
+            // Within the input: the previous key was read from it.
+            let previous = UnsafeRawBufferPointer(start: base + frame.previousKeyStart, count: frame.previousKeyLength)
             let order = UTF8Order.compare(previous, span)
             if order == 0 {
                 throw .duplicateKey(UTF8Validation.string(fromValidated: span), offset: keyOffset)
@@ -426,6 +428,42 @@ struct BodyParser<Assembler: BodyAssembler> {
         frame.previousKeyLength = length
         frame.awaitingValue = true
         assembler.key(span, start: start, isASCII: isASCII, into: &container)
+    }
+
+    /// Reads a key of any form with every check (``readKey(into:container:)`` when the key is
+    /// not a short ASCII fixstr); returns its bytes and whether they are all ASCII.
+    @inline(never)
+    private mutating func readKeySlowly(at keyOffset: Int) throws(XPCWireDecodingError) -> (UnsafeRawBufferPointer, Bool) {
+        let byte = try reader.readByte(forItemAt: keyOffset)
+        let length: Int
+        switch byte {
+        case 0xa0...0xbf: length = Int(byte & 0x1f)
+        case WireFormat.str8, WireFormat.str16, WireFormat.str32:
+            length = try readLength(format: byte, at: keyOffset)
+        default:
+            throw .nonStringKey(formatByte: byte, offset: keyOffset)
+        }
+        let (span, _, isASCII) = try readString(length: length, at: keyOffset)
+        return (span, isASCII)
+    }
+
+    /// The bytes of the fixstr at `offset` when reading it with every check could only succeed
+    /// and find it all ASCII: the common key or short string, read with one bounds check and
+    /// one word test instead of the general path. `nil` for anything else (another format, a
+    /// truncated or over-limit string, a zero byte, a byte from 0x80), which the general path
+    /// then reads from the start and reports exactly as before. Moves nothing.
+    @inline(__always)
+    private func shortASCIIString(at offset: Int) -> UnsafeRawBufferPointer? {
+        guard offset < reader.end, let base = reader.bytes.baseAddress else { return nil }
+        let byte = base.load(fromByteOffset: offset, as: UInt8.self)
+        guard byte & 0xe0 == 0xa0 else { return nil }
+        let length = Int(byte & 0x1f)
+        let start = offset &+ 1
+        // `start <= end` here, so the subtraction cannot overflow.
+        guard length <= reader.end &- start, length <= limits.maximumStringLength,
+              UTF8Validation.isASCIIWithoutNUL(base + start, countBelow32: length)
+        else { return nil }
+        return UnsafeRawBufferPointer(start: base + start, count: length)
     }
 
     /// Reads one format byte and what it introduces: a scalar, or a container header.
@@ -443,6 +481,10 @@ struct BodyParser<Assembler: BodyAssembler> {
         }
         if byte < 0xc0 {
             if byte >= 0xa0 {
+                if let short = shortASCIIString(at: offset) {
+                    reader.position = offset &+ 1 &+ short.count
+                    return .value(assembler.string(short, start: offset &+ 1, isASCII: true, at: offset))
+                }
                 let (span, start, isASCII) = try readString(length: Int(byte & 0x1f), at: offset)
                 return .value(assembler.string(span, start: start, isASCII: isASCII, at: offset))
             }

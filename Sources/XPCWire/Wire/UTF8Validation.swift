@@ -118,6 +118,41 @@ enum UTF8Validation {
         return index < count && hasZeroByte(base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self))
     }
 
+    /// `true` when the `count` bytes at `base` (fewer than 32) are all ASCII and none is zero:
+    /// as two to four overlapping words, or for 1 to 3 bytes the first, middle and last, which
+    /// cover them; one test for both conditions, no branch per word. Reads nothing outside the
+    /// `count` bytes.
+    @inline(__always)
+    static func isASCIIWithoutNUL(_ base: UnsafeRawPointer, countBelow32 count: Int) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        // A byte's high bit in `flagged` is set if the byte is zero ((w - 1) & ~w, the SWAR
+        // test; borrows only flag bytes above a real zero, which is already a failure) or is
+        // at least 0x80 (`w` itself).
+        @inline(__always) func flagged(_ word: UInt64) -> UInt64 { ((word &- ones) & ~word) | word }
+        if count >= 8 {
+            var bad = flagged(base.loadUnaligned(as: UInt64.self))
+                | flagged(base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self))
+            if count > 16 {
+                // 17 to 31: the middle 16 bytes too, from offset 8 and ending 8 before the end.
+                bad |= flagged(base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    | flagged(base.loadUnaligned(fromByteOffset: count &- 16, as: UInt64.self))
+            }
+            return bad & highBits == 0
+        }
+        if count >= 4 {
+            // The first and the last four bytes (overlapping), as one word.
+            let word = UInt64(base.loadUnaligned(as: UInt32.self))
+                | UInt64(base.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)) << 32
+            return flagged(word) & highBits == 0
+        }
+        guard count > 0 else { return true }
+        let first = base.load(as: UInt8.self)
+        let middle = base.load(fromByteOffset: count &>> 1, as: UInt8.self)
+        let last = base.load(fromByteOffset: count &- 1, as: UInt8.self)
+        return first != 0 && middle != 0 && last != 0 && (first | middle | last) < 0x80
+    }
+
     /// Non-zero exactly when some byte of `word` is zero (the classic SWAR test).
     @inline(__always)
     static func hasZeroByte(_ word: UInt64) -> Bool {
