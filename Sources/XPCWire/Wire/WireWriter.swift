@@ -53,6 +53,36 @@ struct WireWriter: MessagePackWriting {
         self.buffer = buffer
     }
 
+    /// Room left in the buffer; negative once writes were dropped.
+    var remaining: Int { buffer.count &- position }
+
+    /// The envelope of `message` written in one pass into stack memory, when that is all it
+    /// takes: no slots, at most ``stackCapacity`` bytes, nothing to report
+    /// (``BodyEncoder/writeInOnePass(_:depth:maximumDepth:into:)``). `nil` otherwise, with
+    /// nothing allocated; the two passes then encode it, or report its first error.
+    ///
+    /// The header is written last, once the body length is known: the body starts at its
+    /// fixed offset, since an envelope without slots has no slot table.
+    @inline(__always)
+    static func smallEnvelope(_ message: XPCMessage, maximumDepth: Int) -> [UInt8]? {
+        withUnsafeTemporaryAllocation(byteCount: stackCapacity, alignment: 1) { buffer -> [UInt8]? in
+            let bodyStart = WireFormat.headerSize
+            var body = WireWriter(buffer: UnsafeMutableRawBufferPointer(rebasing: buffer[bodyStart...]))
+            guard BodyEncoder.writeInOnePass(message, depth: 0, maximumDepth: maximumDepth, into: &body),
+                  body.remaining >= 0
+            else { return nil }
+            let bodyLength = body.position
+            var header = WireWriter(buffer: UnsafeMutableRawBufferPointer(rebasing: buffer[..<bodyStart]))
+            for byte in WireFormat.magic { header.append(byte) }
+            header.append(WireFormat.majorVersion)
+            header.append(WireFormat.minorVersion)
+            header.appendBigEndian(UInt16(0))  // flags
+            header.appendBigEndian(UInt16(0))  // slot count
+            header.appendBigEndian(UInt32(truncatingIfNeeded: bodyLength))
+            return [UInt8](UnsafeRawBufferPointer(rebasing: buffer[..<(bodyStart + bodyLength)]))
+        }
+    }
+
     /// Records `payload` to be inserted at the current position instead of copying it, when it
     /// is large enough and fewer than ``XPCSegmentedEnvelope/maximumDetached`` are recorded.
     @inline(__always)
