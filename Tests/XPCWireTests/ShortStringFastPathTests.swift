@@ -170,6 +170,25 @@ private func stringHeader(_ count: Int) -> [UInt8] {
         }
     }
 
+    /// Map values that are fixints or short strings are read inline, and counted like any value.
+    @Test func valuesReadInlineAreCounted() throws {
+        // {"a": [1, 2], "b": …}: the map (1, room for its 2 entries), the array (2, room for its
+        // 2 elements), 1 and 2 (3, 4) pass a limit of 4; the value of "b" is the fifth.
+        let four = limitedDecoder { $0.maximumElementCount = 4 }
+        for (value, decoded) in [("03", XPCMessage.int64(3)), ("ff", .int64(-1)), ("a1 78", "x"), ("a0", "")] {
+            let body = hexBytes("82 a1 61 92 01 02 a1 62 " + value)
+            #expect(throws: XPCWireDecodingError.limitExceeded(.elementCount, value: 5, limit: 4, offset: bodyStart + 8)) {
+                try four.decode(makeEnvelope(body))
+            }
+            #expect(try limitedDecoder { $0.maximumElementCount = 5 }.decode(makeEnvelope(body)) == ["a": [1, 2], "b": decoded])
+        }
+        // Every fixint, both signs.
+        for byte in [UInt8](0x00...0x7f) + [UInt8](0xe0...0xff) {
+            let expected = XPCMessage.int64(Int64(Int8(bitPattern: byte)))
+            #expect(try strictWireDecoder.decode(makeEnvelope([0x82, 0xa1, 0x61, byte, 0xa1, 0x62, byte])) == ["a": expected, "b": expected])
+        }
+    }
+
     @Test func delAndOtherControlBytesAreASCII() throws {
         let key: [UInt8] = [0x01, 0x7f, 0x1f, 0x0a]
         let decoded = try strictWireDecoder.decode(makeEnvelope([0x81, 0xa4] + key + [0xc0]))

@@ -299,20 +299,25 @@ struct BodyParser<Assembler: BodyAssembler> {
             }
             let itemOffset = reader.position
             var value: Assembler.Value
-            switch try readItem() {
-            case .value(let scalar):
-                value = scalar
-            case .container(let count, let isMap):
-                guard let frame = try openFrame(count: count, isMap: isMap, at: itemOffset, depth: stack.count + 1) else {
-                    value = assembler.emptyContainer(isMap: isMap, at: itemOffset)
-                    break
+            // Fixints and short strings, most map values, inline rather than through `readItem`.
+            if let common = try readCommonValue(at: itemOffset) {
+                value = common
+            } else {
+                switch try readItem() {
+                case .value(let scalar):
+                    value = scalar
+                case .container(let count, let isMap):
+                    guard let frame = try openFrame(count: count, isMap: isMap, at: itemOffset, depth: stack.count + 1) else {
+                        value = assembler.emptyContainer(isMap: isMap, at: itemOffset)
+                        break
+                    }
+                    // Room for a few levels at once, rather than growing 1, 2, 4, 8… as nesting deepens.
+                    if stack.capacity == 0 { stack.reserveCapacity(min(limits.maximumDepth, 8)) }
+                    stack.append(Suspended(frame: current, container: consume container))
+                    current = frame
+                    container = openContainer(frame)
+                    continue
                 }
-                // Room for a few levels at once, rather than growing 1, 2, 4, 8… as nesting deepens.
-                if stack.capacity == 0 { stack.reserveCapacity(min(limits.maximumDepth, 8)) }
-                stack.append(Suspended(frame: current, container: consume container))
-                current = frame
-                container = openContainer(frame)
-                continue
             }
             // Deliver `value` to its container, closing every container it completes.
             while true {
@@ -464,6 +469,25 @@ struct BodyParser<Assembler: BodyAssembler> {
               UTF8Validation.isASCIIWithoutNUL(base + start, countBelow32: length)
         else { return nil }
         return UnsafeRawBufferPointer(start: base + start, count: length)
+    }
+
+    /// The value at `offset` when it is a fixint or a short ASCII fixstr (most map values), read
+    /// inline with the same checks in the same order as ``readItem()``: the format byte is
+    /// there, the element count, the string's checks. `nil`, with nothing read or counted, for
+    /// anything else, which ``readItem()`` then reads.
+    @inline(__always)
+    private mutating func readCommonValue(at offset: Int) throws(XPCWireDecodingError) -> Assembler.Value? {
+        guard offset < reader.end, let base = reader.bytes.baseAddress else { return nil }
+        let byte = base.load(fromByteOffset: offset, as: UInt8.self)
+        if byte < 0x80 || byte >= 0xe0 {
+            try countElements(1, at: offset)
+            reader.position = offset &+ 1
+            return assembler.scalar(.int64(Int64(Int8(bitPattern: byte))), at: offset)
+        }
+        guard byte & 0xe0 == 0xa0, let short = shortASCIIString(at: offset) else { return nil }
+        try countElements(1, at: offset)
+        reader.position = offset &+ 1 &+ short.count
+        return assembler.string(short, start: offset &+ 1, isASCII: true, at: offset)
     }
 
     /// Reads one format byte and what it introduces: a scalar, or a container header.
