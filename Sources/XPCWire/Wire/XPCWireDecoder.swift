@@ -72,7 +72,8 @@ public struct XPCWireDecoder: Sendable {
     /// the attachments that arrived with the bytes.
     public func decode(_ bytes: UnsafeRawBufferPointer) throws(XPCWireDecodingError) -> XPCMessage {
         // The body alone: an `XPCEnvelope` made and taken apart again would copy the message.
-        try parseEnvelope(bytes, into: TreeAssembler()).body
+        let header = try parseHeader(bytes)
+        return try parseBody(of: header, in: bytes, into: TreeAssembler()).value
     }
 
     /// Decodes an envelope and returns its message.
@@ -103,7 +104,11 @@ public struct XPCWireDecoder: Sendable {
 
     /// Decodes an envelope with its header fields, reading the bytes in place.
     public func decodeEnvelope(_ bytes: UnsafeRawBufferPointer) throws(XPCWireDecodingError) -> XPCEnvelope {
-        try parseEnvelope(bytes, into: TreeAssembler()).envelope()
+        // Header and body apart, the message moved into the envelope: out of a `ParsedEnvelope`
+        // (returned in memory) it was copied, and the original released.
+        let header = try parseHeader(bytes)
+        let message = try parseBody(of: header, in: bytes, into: TreeAssembler()).value
+        return XPCEnvelope(version: header.version, flags: header.flags, slots: header.slots, message: message)
     }
 
     /// An envelope's header fields and its body as `assembler` builds it.
@@ -119,6 +124,38 @@ public struct XPCWireDecoder: Sendable {
     func parseEnvelope<Assembler: BodyAssembler>(
         _ bytes: UnsafeRawBufferPointer, into assembler: Assembler
     ) throws(XPCWireDecodingError) -> ParsedEnvelope<Assembler> {
+        let header = try parseHeader(bytes)
+        let (value, assembler) = try parseBody(of: header, in: bytes, into: assembler)
+        return ParsedEnvelope(
+            version: header.version, flags: header.flags, slots: header.slots, body: value, assembler: assembler)
+    }
+
+    /// An envelope's header fields and where its body is.
+    struct EnvelopeHeader {
+        var version: XPCWireVersion
+        var flags: UInt16
+        var slots: [XPCSlotKind]
+        /// Where the slot table starts in the input.
+        var slotTableOffset: Int
+        /// Where the body starts and ends in the input.
+        var bodyStart: Int
+        var bodyEnd: Int
+    }
+
+    /// Checks the body of an envelope whose header is `header` (SPEC §4–§6) and hands it to
+    /// `assembler`; returns the value and the assembler.
+    @inline(__always)
+    private func parseBody<Assembler: BodyAssembler>(
+        of header: EnvelopeHeader, in bytes: UnsafeRawBufferPointer, into assembler: Assembler
+    ) throws(XPCWireDecodingError) -> (value: Assembler.Value, assembler: Assembler) {
+        try BodyParser.parseWholeBody(
+            WireReader(bytes: bytes, position: header.bodyStart, end: header.bodyEnd),
+            options: options, slots: header.slots, slotTableOffset: header.slotTableOffset, assembler: assembler)
+    }
+
+    /// Checks an envelope's header and slot table, and that a body of the declared length
+    /// follows them and ends the input (SPEC §3, §7.3).
+    private func parseHeader(_ bytes: UnsafeRawBufferPointer) throws(XPCWireDecodingError) -> EnvelopeHeader {
         let limits = options.limits
         guard bytes.count <= limits.maximumMessageSize else {
             throw .limitExceeded(.messageSize, value: bytes.count, limit: limits.maximumMessageSize, offset: 0)
@@ -164,12 +201,9 @@ public struct XPCWireDecoder: Sendable {
         try reader.require(bodyLength, forItemAt: bodyStart)
         if bytes.count > declaredSize { throw .trailingBytes(offset: declaredSize) }
         guard bodyLength > 0 else { throw .truncated(offset: bodyStart) }
-        let (value, assembler) = try BodyParser.parseWholeBody(
-            WireReader(bytes: bytes, position: bodyStart, end: declaredSize),
-            options: options, slots: slots, slotTableOffset: slotTableOffset, assembler: assembler)
-        return ParsedEnvelope(
-            version: XPCWireVersion(major: major, minor: minor), flags: flags, slots: slots, body: value,
-            assembler: assembler)
+        return EnvelopeHeader(
+            version: XPCWireVersion(major: major, minor: minor), flags: flags, slots: slots,
+            slotTableOffset: slotTableOffset, bodyStart: bodyStart, bodyEnd: declaredSize)
     }
 
     /// The total length an envelope declares in its header (14 + slot count + body length, SPEC
@@ -222,12 +256,5 @@ public struct XPCWireDecoder: Sendable {
             guard reader.bytes[index] == expected else { throw .badMagic(offset: 0) }
         }
         reader.position = WireFormat.magic.count
-    }
-}
-
-extension XPCWireDecoder.ParsedEnvelope where Assembler == TreeAssembler {
-    /// The envelope, its fields moved rather than copied out of this value.
-    consuming func envelope() -> XPCEnvelope {
-        XPCEnvelope(version: version, flags: flags, slots: slots, message: body)
     }
 }
