@@ -107,6 +107,12 @@ struct TreeAssembler: BodyAssembler {
     private static func append<Element>(
         _ element: consuming Element, to slot: inout XPCContainerStorage<Element>?, declaredCount: Int
     ) {
+        // Room left, the common case: appended in place through the optional.
+        if let header = slot?.headerPointer, header.pointee.count < header.pointee.capacity {
+            slot?.include(element)
+            slot?.appendAssumingCapacity(element)
+            return
+        }
         // Moved out and back rather than bound with `if let`, which would retain and release it.
         guard var storage = slot.take() else { return }
         let header = storage.headerPointer
