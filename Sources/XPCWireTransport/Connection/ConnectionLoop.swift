@@ -6,11 +6,12 @@ import Foundation
 ///
 /// The loop runs queued jobs in order, then waits (``ReadinessWaiter``: `epoll` on Linux, `poll`
 /// elsewhere) on the socket and a wake-up socket pair, and reads what the socket holds without
-/// blocking (``FrameReader``), so a job never waits behind a read. A job enqueued from another thread wakes the loop with one byte on the wake-up
-/// pair, and only when the loop is asleep in that wait; a job enqueued by the loop itself (a reply
-/// resuming a caller, a request resuming a handler) runs in the same pass, with no system call and
-/// no other thread woken. A job that sends on its own connection never blocks: senders write with
-/// non-blocking `sendmsg` and leave the rest to the writer thread.
+/// blocking (``FrameReader``), so a job never waits behind a read. A job enqueued from another
+/// thread wakes the loop with one byte on the wake-up pair, and only when the loop is asleep in
+/// that wait; a job enqueued by the loop itself (a reply resuming a caller, a request resuming a
+/// handler) runs in the same pass, with no system call and no other thread woken. A job that sends
+/// on its own connection never blocks: senders write with non-blocking `send`/`sendmsg` and leave
+/// the rest to the writer thread.
 ///
 /// The thread starts when the connection starts reading, or when a job arrives, and exits once
 /// there is neither a socket to read (the connection ended) nor a queued job; a job that arrives

@@ -186,7 +186,6 @@ public final class XPCServer: Sendable {
 
 /// One served connection: its handlers, its worker count and the order of its rejections.
 private final class ServingContext: Sendable {
-
     let connection: XPCConnection
     let handler: XPCServer.Handler
     let rejectionHandler: XPCServer.RejectionHandler?
@@ -225,17 +224,12 @@ private final class ServingContext: Sendable {
                 }
                 if spawn { spawner.yield() }
             }
-            let ordinal = taken.ordinal
-            let event = taken.element
-            // Ends here, not after the handler: kept across the `await`, it would be destroyed
-            // afterwards through its generic type's value witnesses.
-            _ = consume taken
-            switch event {
+            switch taken.element {
             case .message(let received):
                 await handle(received)
             case .rejected(let rejection):
                 if let rejectionHandler {
-                    rejections.deliver(rejection, ordinal: ordinal) { rejectionHandler($0, connection) }
+                    rejections.deliver(rejection, ordinal: taken.ordinal) { rejectionHandler($0, connection) }
                 }
             case .error:
                 spawner.finish()
