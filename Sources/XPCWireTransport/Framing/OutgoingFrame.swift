@@ -88,7 +88,8 @@ struct OutgoingFrame: Sendable {
     }
 
     /// Writes what is left of the frame (``sent`` bytes of it are already on the socket) with
-    /// `messageID`: header and envelope gathered by one `sendmsg` (SPEC §9.2.3), the descriptors
+    /// `messageID`: header and envelope in one call (SPEC §9.2.3: gathered by `sendmsg`, or copied
+    /// together for `send` when small and without descriptors, ``SocketMessageIO``), the descriptors
     /// with the first byte, after which the frame closes them (the kernel holds its own
     /// duplicates in the message).
     ///
