@@ -260,8 +260,8 @@ final class ConnectionCore: Sendable {
     }
 
     /// Writes `frame` from the calling thread (a sender that was given `writing`), then whatever
-    /// was queued behind it, each with a non-blocking `send`/`sendmsg`; whatever the socket cannot take
-    /// yet goes back to the head of the queue for the writer thread, which may block. Never
+    /// was queued behind it, each with a non-blocking `send`/`sendmsg`; whatever the socket cannot
+    /// take yet goes back to the head of the queue for the writer thread, which may block. Never
     /// blocks, so it may run on Swift concurrency's threads.
     private func writeDirectly(_ frame: consuming OutgoingFrame, id: UInt64, on socket: DescriptorHandle) {
         var frame = frame
